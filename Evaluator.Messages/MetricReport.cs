@@ -1,0 +1,126 @@
+using System.Collections.Immutable;
+
+namespace Evaluator.Messages;
+
+/// <summary>Metrics of one class. A value with a zero denominator is null (never NaN).</summary>
+public sealed record ClassMetrics(
+    int Id,
+    string Name,
+    double? Iou,
+    double? Accuracy,
+    double? Precision,
+    double? Dice,
+    double? FBeta,
+    long Support,
+    long Predicted,
+    long TruePositives);
+
+/// <summary>IoU of a category: its classes merged into one on both axes (cityscapesScripts).</summary>
+public sealed record CategoryMetrics(string Name, ImmutableArray<int> Classes, double? Iou);
+
+/// <summary>
+/// Every metric of DESIGN.md computed from an exact confusion matrix and the pixel counts.
+/// Semantics: IoU_c = TP / (TP + FP + FN); a class whose union is 0 has no IoU (null) and is
+/// left out of the mean; a class predicted but absent from ground truth has IoU 0 and counts.
+/// Means are over <see cref="RunSpec.TargetClasses"/> when given, else over all classes.
+/// </summary>
+public sealed record MetricReport(
+    string? Run,
+    RunSpec Spec,
+    PixelCounts Pixels,
+    ConfusionMatrix Matrix,
+    ImmutableArray<ClassMetrics> PerClass,
+    double? MeanIou,
+    double? FrequencyWeightedIou,
+    double? PixelAccuracy,
+    double? MeanAccuracy,
+    double? MeanDice,
+    double? MeanFBeta,
+    ImmutableArray<CategoryMetrics> Categories,
+    double? MeanCategoryIou)
+{
+    public static MetricReport Compute(RunSpec spec, ConfusionMatrix matrix, PixelCounts pixels, string? run = null)
+    {
+        if (matrix.NumClasses != spec.NumClasses)
+            throw new InvalidRunSpecException($"a {matrix.NumClasses}-class matrix for a {spec.NumClasses}-class run");
+        var c = spec.NumClasses;
+        var b2 = spec.Beta * spec.Beta;
+        var perClass = ImmutableArray.CreateBuilder<ClassMetrics>(c);
+        for (var k = 0; k < c; k++)
+        {
+            long tp = matrix[k, k], support = matrix.RowSum(k), predicted = matrix.ColumnSum(k);
+            long fn = support - tp, fp = predicted - tp;
+            long union = checked(tp + fp + fn);
+            perClass.Add(new ClassMetrics(
+                k, spec.ClassNames[k],
+                Iou: Ratio(tp, union),
+                Accuracy: Ratio(tp, support),
+                Precision: Ratio(tp, predicted),
+                Dice: Ratio(2.0 * tp, 2.0 * tp + fp + fn),
+                FBeta: Ratio((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp),
+                Support: support, Predicted: predicted, TruePositives: tp));
+        }
+        var classes = perClass.MoveToImmutable();
+        var targets = spec.TargetClasses.IsEmpty ? classes : [.. spec.TargetClasses.Select(k => classes[k])];
+
+        // Frequency-weighted IoU (FCN, cityscapesScripts): sum of support/total × IoU over the
+        // (target) classes present in the ground truth.
+        long weight = 0;
+        foreach (var m in targets) weight = checked(weight + m.Support);
+        double? fwIou = weight == 0
+            ? null
+            : targets.Where(m => m.Support > 0).Sum(m => (double)m.Support / weight * m.Iou!.Value);
+
+        var total = matrix.Total;
+        var categories = spec.Categories.Select(cat => CategoryIou(matrix, cat)).ToImmutableArray();
+
+        return new MetricReport(
+            run, spec, pixels, matrix, classes,
+            MeanIou: Mean(targets.Select(m => m.Iou)),
+            FrequencyWeightedIou: fwIou,
+            PixelAccuracy: Ratio(matrix.Trace, total),
+            MeanAccuracy: Mean(targets.Select(m => m.Accuracy)),
+            MeanDice: Mean(targets.Select(m => m.Dice)),
+            MeanFBeta: Mean(targets.Select(m => m.FBeta)),
+            Categories: categories,
+            MeanCategoryIou: Mean(categories.Select(x => x.Iou)));
+    }
+
+    private static CategoryMetrics CategoryIou(ConfusionMatrix m, ClassCategory cat)
+    {
+        var inCat = new bool[m.NumClasses];
+        foreach (var k in cat.Classes) inCat[k] = true;
+        long tp = 0, fp = 0, fn = 0;
+        for (var t = 0; t < m.NumClasses; t++)
+        {
+            for (var p = 0; p < m.NumClasses; p++)
+            {
+                var v = m[t, p];
+                if (v == 0) continue;
+                if (inCat[t] && inCat[p]) tp = checked(tp + v);
+                else if (inCat[t]) fn = checked(fn + v);
+                else if (inCat[p]) fp = checked(fp + v);
+            }
+        }
+        return new CategoryMetrics(cat.Name, cat.Classes, Ratio(tp, checked(tp + fp + fn)));
+    }
+
+    private static double? Ratio(double numerator, double denominator) =>
+        denominator == 0 ? null : numerator / denominator;
+
+    /// <summary>The mean of the present values, null if none is present.</summary>
+    private static double? Mean(IEnumerable<double?> values)
+    {
+        double sum = 0;
+        var n = 0;
+        foreach (var v in values)
+        {
+            if (v is not { } x) continue;
+            sum += x;
+            n++;
+        }
+        return n == 0 ? null : sum / n;
+    }
+
+    public string ToJson(bool indented = true) => MetricReportJson.Write(this, indented);
+}

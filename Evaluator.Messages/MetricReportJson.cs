@@ -1,0 +1,115 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Evaluator.Messages;
+
+/// <summary>
+/// Writes a <see cref="MetricReport"/> in the report shape of DESIGN.md with stable snake_case
+/// field names. Counts are JSON integers; absent values are null. Written with
+/// <see cref="Utf8JsonWriter"/> so the field order and the null rule are explicit.
+/// </summary>
+public static class MetricReportJson
+{
+    public static string Write(MetricReport r, bool indented = true)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
+        {
+            Write(w, r);
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static void Write(Utf8JsonWriter w, MetricReport r)
+    {
+        var spec = r.Spec;
+        w.WriteStartObject();
+        if (r.Run is null) w.WriteNull("run");
+        else w.WriteString("run", r.Run);
+        w.WriteNumber("num_classes", spec.NumClasses);
+        w.WriteStartArray("class_names");
+        foreach (var n in spec.ClassNames) w.WriteStringValue(n);
+        w.WriteEndArray();
+
+        w.WriteStartArray("ignore_labels");
+        foreach (var l in spec.IgnoreLabels) w.WriteNumberValue(l);
+        w.WriteEndArray();
+        if (spec.LabelMap is null) w.WriteNull("label_map");
+        else w.WriteString("label_map", spec.LabelMap.Name);
+        w.WriteString("out_of_range", spec.OutOfRange == OutOfRangePolicy.Error ? "error" : "ignore");
+        if (spec.TargetClasses.IsEmpty) w.WriteNull("target_classes");
+        else
+        {
+            w.WriteStartArray("target_classes");
+            foreach (var k in spec.TargetClasses) w.WriteNumberValue(k);
+            w.WriteEndArray();
+        }
+
+        w.WriteStartObject("pixels");
+        w.WriteNumber("total", r.Pixels.Total);
+        w.WriteNumber("counted", r.Pixels.Counted);
+        w.WriteNumber("ignored", r.Pixels.Ignored);
+        w.WriteNumber("out_of_range", r.Pixels.OutOfRange);
+        w.WriteEndObject();
+
+        w.WriteStartArray("confusion_matrix");
+        var c = r.Matrix.NumClasses;
+        for (var t = 0; t < c; t++)
+        {
+            w.WriteStartArray();
+            for (var p = 0; p < c; p++) w.WriteNumberValue(r.Matrix[t, p]);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("per_class");
+        foreach (var m in r.PerClass)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", m.Id);
+            w.WriteString("name", m.Name);
+            Number(w, "iou", m.Iou);
+            Number(w, "accuracy", m.Accuracy);
+            Number(w, "precision", m.Precision);
+            Number(w, "dice", m.Dice);
+            Number(w, "f_beta", m.FBeta);
+            w.WriteNumber("support", m.Support);
+            w.WriteNumber("predicted", m.Predicted);
+            w.WriteNumber("true_positives", m.TruePositives);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        Number(w, "mean_iou", r.MeanIou);
+        Number(w, "frequency_weighted_iou", r.FrequencyWeightedIou);
+        Number(w, "pixel_accuracy", r.PixelAccuracy);
+        Number(w, "mean_accuracy", r.MeanAccuracy);
+        Number(w, "mean_dice", r.MeanDice);
+        w.WriteNumber("beta", spec.Beta);
+        Number(w, "mean_f_beta", r.MeanFBeta);
+
+        if (!r.Categories.IsEmpty)
+        {
+            w.WriteStartArray("categories");
+            foreach (var cat in r.Categories)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", cat.Name);
+                w.WriteStartArray("classes");
+                foreach (var k in cat.Classes) w.WriteNumberValue(k);
+                w.WriteEndArray();
+                Number(w, "iou", cat.Iou);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            Number(w, "mean_category_iou", r.MeanCategoryIou);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Evaluator.Messages;
+using Evaluator.Node.Bench;
+using Evaluator.Node.Kernel;
+using Evaluator.Node.Synthetic;
+using Spectre.Console;
+
+namespace Evaluator.Node.Cli;
+
+/// <summary>
+/// <c>bench</c>: the one-core kernel benchmark. For every (classes, map kind) it times the
+/// kernel and, in the same process on the same buffers, the plain single-table loop, checks
+/// that both give the same exact matrix, and prints medians and the ratio.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var classes = new Option<int[]>("--classes") { Description = "Class counts to measure.", DefaultValueFactory = _ => [19, 150], AllowMultipleArgumentsPerToken = true };
+        var maps = new Option<MapKind[]>("--maps") { Description = "Map kinds: blobby (Cityscapes-like) and/or uniform.", DefaultValueFactory = _ => [MapKind.Blobby, MapKind.Uniform], AllowMultipleArgumentsPerToken = true };
+        var width = new Option<int>("--width") { Description = "Image width.", DefaultValueFactory = _ => 2048 };
+        var height = new Option<int>("--height") { Description = "Image height.", DefaultValueFactory = _ => 1024 };
+        var images = new Option<int>("--images") { Description = "Images per timed pass.", DefaultValueFactory = _ => 8 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed passes (the median is reported).", DefaultValueFactory = _ => 7 };
+        var ignore = new Option<double>("--ignore-fraction") { Description = "Share of ground-truth pixels labelled 255 (ignored).", DefaultValueFactory = _ => 0.05 };
+        var cmd = new Command("bench", "Measure the counting kernel against a plain loop on one core.")
+        {
+            classes, maps, width, height, images, repeats, ignore,
+        };
+        cmd.SetAction(r => Run(r.GetValue(classes)!, r.GetValue(maps)!, r.GetValue(width), r.GetValue(height),
+            r.GetValue(images), r.GetValue(repeats), r.GetValue(ignore)));
+        return cmd;
+    }
+
+    public static int Run(int[] classList, MapKind[] kinds, int width, int height, int images, int repeats,
+        double ignoreFraction)
+    {
+        if (width <= 0 || height <= 0 || images <= 0 || repeats <= 0)
+            throw new InvalidRunSpecException("--width, --height, --images and --repeats must be positive");
+        var console = AnsiConsole.Console;
+        console.MarkupLine($"Kernel benchmark: {images} images of {width}×{height} per pass, {repeats} passes, median; " +
+                           $"{ignoreFraction:P0} ignored (255); one thread; {Environment.ProcessorCount} cores seen; " +
+                           $".NET {Environment.Version}.");
+        var table = new Table();
+        table.AddColumn("classes").AddColumn("maps")
+            .AddColumn(new TableColumn("kernel Gpx/s").RightAligned())
+            .AddColumn(new TableColumn("plain loop Gpx/s").RightAligned())
+            .AddColumn(new TableColumn("kernel / plain").RightAligned())
+            .AddColumn("same matrix");
+        var allSame = true;
+        foreach (var c in classList)
+        foreach (var kind in kinds)
+        {
+            var spec = new RunSpec(c, ignoreLabels: [255]);
+            var maps = new SyntheticMaps(kind, c, width, height, ignoreFraction);
+            var data = Enumerable.Range(0, images).Select(maps.Create).ToArray();
+            var pixels = (long)images * maps.PixelsPerImage;
+
+            var counter = new ConfusionCounter(spec);
+            var kernelMatrix = new ConfusionMatrix(c);
+            var plainCells = new long[c * c];
+            var kernelTimes = new List<double>();
+            var plainTimes = new List<double>();
+            // One untimed pass of each warms the JIT (tiered compilation, PGO).
+            for (var r = -1; r < repeats; r++)
+            {
+                kernelMatrix.Clear();
+                Array.Clear(plainCells);
+                var sw = Stopwatch.StartNew();
+                foreach (var (g, p) in data) counter.Count<byte, byte>(g, p, kernelMatrix);
+                var k = sw.Elapsed.TotalSeconds;
+                sw.Restart();
+                foreach (var (g, p) in data) PlainLoopCounter.Count(spec, g, p, plainCells);
+                var b = sw.Elapsed.TotalSeconds;
+                if (r < 0) continue;
+                kernelTimes.Add(k);
+                plainTimes.Add(b);
+            }
+            var same = kernelMatrix.Cells.SequenceEqual(plainCells);
+            allSame &= same;
+            double kr = pixels / Median(kernelTimes) / 1e9, pr = pixels / Median(plainTimes) / 1e9;
+            table.AddRow(c.ToString(), kind.ToString().ToLowerInvariant(), $"{kr:F2}", $"{pr:F2}", $"{kr / pr:F1}×",
+                same ? "[green]yes[/]" : "[red]NO[/]");
+        }
+        console.Write(table);
+        return allSame ? EvaluatorCli.ExitOk : EvaluatorCli.ExitFailure;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Evaluator.Messages;
+
+namespace Evaluator.Node.Cli;
+
+/// <summary>The command line: parses, dispatches, and maps failures to exit codes.</summary>
+public static class EvaluatorCli
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+    public const int ExitBadInput = 3;
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Evaluator: exact int64 semantic-segmentation metrics (mean IoU and friends).");
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine("Run 'evaluator --help' for usage.");
+            return ExitUsage;
+        }
+        try
+        {
+            return parse.Invoke();
+        }
+        catch (InvalidRunSpecException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitUsage;
+        }
+        catch (EvaluatorException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitBadInput;
+        }
+    }
+}

@@ -1,0 +1,317 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Evaluator.Messages;
+
+namespace Evaluator.Node.Kernel;
+
+/// <summary>
+/// The counting kernel: folds ground-truth/prediction label arrays (uint8, uint16, int32,
+/// int64, in any mix) into an exact int64 <see cref="ConfusionMatrix"/>, applying the label
+/// map, ignore set and out-of-range policy of a <see cref="RunSpec"/>.
+///
+/// A call is atomic: on an out-of-range error nothing is added to the matrix.
+///
+/// Technique (DESIGN.md, "The hot loop"), for C ≤ 254:
+/// <list type="bullet">
+/// <item>labels become byte codes (class, ignored = C, out of range = C + 1) through lookup
+/// tables, so the loop has no branch on the spec;</item>
+/// <item>pairs are counted into 4 interleaved uint32 tables indexed by <c>(t &lt;&lt; 8) | p</c>
+/// (no multiply; 4 tables avoid store-forwarding stalls on repeated cells);</item>
+/// <item>8 labels are loaded per <c>ulong</c>, and 8 identical pairs (segmentation maps are
+/// mostly runs) cost one increment;</item>
+/// <item>the tables are flushed into the int64 matrix at the end of every call: a call has
+/// at most 2^31 - 1 pixels, so a uint32 counter can never overflow.</item>
+/// </list>
+/// For C > 254 codes are 16-bit and pairs are counted straight into the int64 matrix.
+/// Not thread-safe: one instance per thread or actor.
+/// </summary>
+public sealed unsafe class ConfusionCounter
+{
+    /// <summary>Largest C for the byte-code table path (codes C and C + 1 must fit a byte).</summary>
+    public const int MaxTableClasses = 254;
+
+    private const int Lanes = 4;
+    private const int RowStride = 256;
+    private const int BlockPixels = 1 << 14;
+
+    private readonly LabelCoder _coder;
+    private readonly int _c;
+    private readonly bool _table;
+    private readonly int _laneSize;
+    private readonly uint[] _tables = [];
+    private readonly byte[] _gtLut8 = [];
+    private readonly byte[] _predLut8 = [];
+    private readonly byte[] _identity = [];
+    private byte[]? _gtBlock;
+    private byte[]? _predBlock;
+
+    public ConfusionCounter(RunSpec spec)
+    {
+        Spec = spec;
+        _coder = new LabelCoder(spec);
+        _c = spec.NumClasses;
+        _table = _c <= MaxTableClasses;
+        if (!_table) return;
+
+        _laneSize = (_c + 2) * RowStride;
+        _tables = new uint[Lanes * _laneSize];
+        _gtLut8 = new byte[256];
+        _predLut8 = new byte[256];
+        _identity = new byte[256];
+        for (var v = 0; v < 256; v++)
+        {
+            _gtLut8[v] = (byte)_coder.GroundTruthCode(v);
+            _predLut8[v] = (byte)_coder.PredictionCode(v);
+            _identity[v] = (byte)v;
+        }
+    }
+
+    public RunSpec Spec { get; }
+
+    /// <summary>
+    /// Counts one pair of label arrays into <paramref name="into"/> and returns this call's
+    /// pixel counts. <paramref name="source"/> names the input in error messages.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">the arrays differ in length</exception>
+    /// <exception cref="LabelOutOfRangeException">a label is out of range under policy Error (nothing counted)</exception>
+    public PixelCounts Count<TG, TP>(ReadOnlySpan<TG> groundTruth, ReadOnlySpan<TP> prediction, ConfusionMatrix into,
+        string? source = null)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP>
+    {
+        if (groundTruth.Length != prediction.Length)
+            throw new ShapeMismatchException(source, groundTruth.Length, prediction.Length);
+        if (into.NumClasses != _c)
+            throw new InvalidRunSpecException($"a {into.NumClasses}-class matrix for a {_c}-class counter");
+        if (groundTruth.IsEmpty) return PixelCounts.Zero;
+
+        return _table
+            ? CountByTables(groundTruth, prediction, into, source)
+            : CountDirect(groundTruth, prediction, into, source);
+    }
+
+    // ---- C ≤ 254: byte codes and interleaved uint32 tables -------------------------------
+
+    private PixelCounts CountByTables<TG, TP>(ReadOnlySpan<TG> gt, ReadOnlySpan<TP> pred, ConfusionMatrix into,
+        string? source)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP>
+    {
+        if (typeof(TG) == typeof(byte) && typeof(TP) == typeof(byte))
+        {
+            // Raw bytes: the code lookup happens inside the loop.
+            var g = MemoryMarshal.Cast<TG, byte>(gt);
+            var p = MemoryMarshal.Cast<TP, byte>(pred);
+            CountCodes(g, p, _gtLut8, _predLut8);
+        }
+        else
+        {
+            _gtBlock ??= new byte[BlockPixels];
+            _predBlock ??= new byte[BlockPixels];
+            for (var start = 0; start < gt.Length; start += BlockPixels)
+            {
+                var n = Math.Min(BlockPixels, gt.Length - start);
+                EncodeGroundTruth(gt.Slice(start, n), _gtBlock);
+                EncodePrediction(pred.Slice(start, n), _predBlock);
+                CountCodes(_gtBlock.AsSpan(0, n), _predBlock.AsSpan(0, n), _identity, _identity);
+            }
+        }
+        return FlushTables(gt, pred, into, source);
+    }
+
+    private void EncodeGroundTruth<T>(ReadOnlySpan<T> raw, byte[] codes) where T : unmanaged, IBinaryInteger<T>
+    {
+        if (typeof(T) == typeof(byte))
+        {
+            var lut = _gtLut8;
+            var src = MemoryMarshal.Cast<T, byte>(raw);
+            for (var i = 0; i < src.Length; i++) codes[i] = lut[src[i]];
+        }
+        else if (typeof(T) == typeof(ushort))
+        {
+            var lut = _coder.GroundTruthTable;
+            var src = MemoryMarshal.Cast<T, ushort>(raw);
+            for (var i = 0; i < src.Length; i++) codes[i] = (byte)lut[src[i]];
+        }
+        else
+        {
+            for (var i = 0; i < raw.Length; i++) codes[i] = (byte)_coder.GroundTruthCode(long.CreateSaturating(raw[i]));
+        }
+    }
+
+    private void EncodePrediction<T>(ReadOnlySpan<T> raw, byte[] codes) where T : unmanaged, IBinaryInteger<T>
+    {
+        if (typeof(T) == typeof(byte))
+        {
+            var lut = _predLut8;
+            var src = MemoryMarshal.Cast<T, byte>(raw);
+            for (var i = 0; i < src.Length; i++) codes[i] = lut[src[i]];
+        }
+        else if (typeof(T) == typeof(ushort))
+        {
+            var lut = _coder.PredictionTable;
+            var src = MemoryMarshal.Cast<T, ushort>(raw);
+            for (var i = 0; i < src.Length; i++) codes[i] = (byte)lut[src[i]];
+        }
+        else
+        {
+            for (var i = 0; i < raw.Length; i++) codes[i] = (byte)_coder.PredictionCode(long.CreateSaturating(raw[i]));
+        }
+    }
+
+    /// <summary>The hot loop: counts (gtLut[g], predLut[p]) pairs into the 4 lane tables.</summary>
+    private void CountCodes(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, byte[] gtLut, byte[] predLut)
+    {
+        var n = gt.Length;
+        fixed (byte* g = gt, p = pred, gl = gtLut, pl = predLut)
+        fixed (uint* tables = _tables)
+        {
+            uint* t0 = tables, t1 = t0 + _laneSize, t2 = t1 + _laneSize, t3 = t2 + _laneSize;
+            var i = 0;
+            for (; i <= n - 8; i += 8)
+            {
+                var a = Unsafe.ReadUnaligned<ulong>(g + i);
+                var b = Unsafe.ReadUnaligned<ulong>(p + i);
+                // All 8 ground-truth bytes equal and all 8 prediction bytes equal: one run.
+                if ((((a ^ (a >> 8)) | (b ^ (b >> 8))) << 8) == 0)
+                {
+                    t0[(gl[(byte)a] << 8) | pl[(byte)b]] += 8;
+                    continue;
+                }
+                t0[(gl[(byte)a] << 8) | pl[(byte)b]]++;
+                t1[(gl[(byte)(a >> 8)] << 8) | pl[(byte)(b >> 8)]]++;
+                t2[(gl[(byte)(a >> 16)] << 8) | pl[(byte)(b >> 16)]]++;
+                t3[(gl[(byte)(a >> 24)] << 8) | pl[(byte)(b >> 24)]]++;
+                t0[(gl[(byte)(a >> 32)] << 8) | pl[(byte)(b >> 32)]]++;
+                t1[(gl[(byte)(a >> 40)] << 8) | pl[(byte)(b >> 40)]]++;
+                t2[(gl[(byte)(a >> 48)] << 8) | pl[(byte)(b >> 48)]]++;
+                t3[(gl[(byte)(a >> 56)] << 8) | pl[(byte)(b >> 56)]]++;
+            }
+            for (; i < n; i++) t0[(gl[g[i]] << 8) | pl[p[i]]]++;
+        }
+    }
+
+    /// <summary>
+    /// Sums the lane tables into the matrix (or, on an out-of-range error, into nothing),
+    /// and clears them for the next call.
+    /// </summary>
+    private PixelCounts FlushTables<TG, TP>(ReadOnlySpan<TG> gt, ReadOnlySpan<TP> pred, ConfusionMatrix into,
+        string? source)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP>
+    {
+        int c = _c, ign = _coder.Ignored, oorCode = _coder.OutOfRange, lane = _laneSize;
+        var t = _tables;
+        long ignored = 0, oor = 0;
+        for (var p = 0; p <= oorCode; p++)
+        {
+            ignored += Cell(t, lane, ign * RowStride + p);
+            oor += Cell(t, lane, oorCode * RowStride + p);
+        }
+        for (var r = 0; r < c; r++) oor += Cell(t, lane, r * RowStride + oorCode);
+
+        if (oor > 0 && Spec.OutOfRange == OutOfRangePolicy.Error)
+        {
+            ClearTables();
+            throw FirstOutOfRange(gt, pred, source);
+        }
+
+        long counted = 0;
+        var cells = into.CellsForCounting;
+        for (var r = 0; r < c; r++)
+        {
+            var row = cells.Slice(r * c, c);
+            for (var p = 0; p < c; p++)
+            {
+                var v = Cell(t, lane, r * RowStride + p);
+                if (v == 0) continue;
+                row[p] += v; // v < 2^31 per call; the matrix cannot reach 2^63 from pixel counts
+                counted += v;
+            }
+        }
+        ClearTables();
+        return new PixelCounts(counted, ignored, oor);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Cell(uint[] t, int lane, int index) =>
+        (long)t[index] + t[index + lane] + t[index + 2 * lane] + t[index + 3 * lane];
+
+    private void ClearTables()
+    {
+        var width = _c + 2;
+        for (var l = 0; l < Lanes; l++)
+        for (var r = 0; r < width; r++)
+            Array.Clear(_tables, l * _laneSize + r * RowStride, width);
+    }
+
+    // ---- C > 254: 16-bit codes counted straight into the int64 matrix --------------------
+
+    private PixelCounts CountDirect<TG, TP>(ReadOnlySpan<TG> gt, ReadOnlySpan<TP> pred, ConfusionMatrix into,
+        string? source)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP>
+    {
+        // Validate first so that an error leaves the matrix as it was.
+        if (Spec.OutOfRange == OutOfRangePolicy.Error && FindOutOfRange(gt, pred) is { } bad)
+            throw Error(bad, gt, pred, source);
+
+        var cells = into.CellsForCounting;
+        int c = _c;
+        long counted = 0, ignored = 0, oor = 0;
+        for (var i = 0; i < gt.Length; i++)
+        {
+            var g = _coder.GroundTruthCode(long.CreateSaturating(gt[i]));
+            if (g >= c)
+            {
+                if (g == _coder.Ignored) ignored++;
+                else oor++;
+                continue;
+            }
+            var p = _coder.PredictionCode(long.CreateSaturating(pred[i]));
+            if (p >= c)
+            {
+                oor++;
+                continue;
+            }
+            cells[g * c + p]++;
+            counted++;
+        }
+        return new PixelCounts(counted, ignored, oor);
+    }
+
+    // ---- errors ---------------------------------------------------------------------------
+
+    private LabelOutOfRangeException FirstOutOfRange<TG, TP>(ReadOnlySpan<TG> gt, ReadOnlySpan<TP> pred, string? source)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP> =>
+        Error(FindOutOfRange(gt, pred) ?? throw new InvalidOperationException("out-of-range count without an offender"),
+            gt, pred, source);
+
+    private LabelOutOfRangeException Error<TG, TP>((int Index, LabelSide Side) bad, ReadOnlySpan<TG> gt,
+        ReadOnlySpan<TP> pred, string? source)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP>
+    {
+        var value = bad.Side == LabelSide.GroundTruth
+            ? long.CreateSaturating(gt[bad.Index])
+            : long.CreateSaturating(pred[bad.Index]);
+        return new LabelOutOfRangeException(source, bad.Side, bad.Index, value, _c);
+    }
+
+    /// <summary>The first pixel that is out of range, and on which side, or null.</summary>
+    private (int Index, LabelSide Side)? FindOutOfRange<TG, TP>(ReadOnlySpan<TG> gt, ReadOnlySpan<TP> pred)
+        where TG : unmanaged, IBinaryInteger<TG>
+        where TP : unmanaged, IBinaryInteger<TP>
+    {
+        for (var i = 0; i < gt.Length; i++)
+        {
+            var g = _coder.GroundTruthCode(long.CreateSaturating(gt[i]));
+            if (g == _coder.OutOfRange) return (i, LabelSide.GroundTruth);
+            if (g < _c && _coder.PredictionCode(long.CreateSaturating(pred[i])) == _coder.OutOfRange)
+                return (i, LabelSide.Prediction);
+        }
+        return null;
+    }
+}

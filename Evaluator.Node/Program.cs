@@ -1,0 +1,3 @@
+using Evaluator.Node.Cli;
+
+return EvaluatorCli.Run(args);
