@@ -30,7 +30,7 @@ public static class EvaluatorCli
         }
         try
         {
-            return parse.Invoke();
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (InvalidRunSpecException e)
         {
