@@ -59,3 +59,11 @@ public sealed class WireFormatException(string what, string problem)
 /// <summary>An exact count that would not fit in int64: refused rather than wrapped.</summary>
 public sealed class CountOverflowException(string what, Exception? inner = null)
     : EvaluatorException($"count overflow: {what} would exceed the int64 range", inner);
+
+/// <summary>An input file that cannot be read as a label map: names the file and the problem.</summary>
+public sealed class BadInputException(string file, string problem, Exception? inner = null)
+    : EvaluatorException($"{file}: {problem}", inner)
+{
+    public string File { get; } = file;
+    public string Problem { get; } = problem;
+}

@@ -14,6 +14,7 @@ public static class EvaluatorCli
     public static RootCommand Build()
     {
         var root = new RootCommand("Evaluator: exact int64 semantic-segmentation metrics (mean IoU and friends).");
+        root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
@@ -30,9 +31,11 @@ public static class EvaluatorCli
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
+                .GetAwaiter().GetResult();
         }
-        catch (InvalidRunSpecException e)
+        catch (Exception e) when (e is InvalidRunSpecException or Runtime.RunRejectedException
+                                       or Akka.Configuration.ConfigurationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUsage;

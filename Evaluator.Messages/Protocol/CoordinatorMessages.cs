@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+
+namespace Evaluator.Messages.Protocol;
+
+/// <summary>
+/// A partition's cumulative state: its matrix holds exactly batches [0, Watermark). The
+/// coordinator keeps, per partition, the one with the highest watermark.
+/// </summary>
+public sealed record PartitionPartial(string RunId, int Partition, long Watermark, ConfusionMatrix Matrix,
+    PixelCounts Pixels, ImmutableArray<BadPair> BadPairs, bool Final) : IRunMessage
+{
+    public static PartitionPartial Empty(string runId, int partition, int numClasses) =>
+        new(runId, partition, 0, new ConfusionMatrix(numClasses), PixelCounts.Zero, [], false);
+
+    public bool Equals(PartitionPartial? o) =>
+        o is not null && RunId == o.RunId && Partition == o.Partition && Watermark == o.Watermark
+        && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && BadPairs.SequenceEqual(o.BadPairs) && Final == o.Final;
+
+    public override int GetHashCode() => HashCode.Combine(RunId, Partition, Watermark, Final);
+}
+
+/// <summary>The coordinator's reply to a partial: it holds (at least) this watermark, persisted.</summary>
+public sealed record PartialAccepted(string RunId, int Partition, long Watermark, bool Final) : IPartitionMessage;
+
+/// <summary>A partition stopped on bad input; its last partial is kept.</summary>
+public sealed record PartitionFailed(string RunId, int Partition, long Watermark, string Error) : IRunMessage;
+
+/// <summary>Creates a run, or resumes the run of that id if it has the same fingerprint.</summary>
+public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<PartitionAssignment> Partitions,
+    long ExpectedPixels, string Fingerprint, bool SkipBad) : IRunMessage
+{
+    public bool Equals(StartRun? o) =>
+        o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
+        && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad;
+
+    public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
+}
+
+public sealed record RunAccepted(string RunId, bool Resumed, RunSnapshot Snapshot) : IRunMessage;
+
+public sealed record RunRejected(string RunId, string Reason) : IRunMessage;
+
+/// <summary>Asks for the run's latest snapshot; answered by a <see cref="RunSnapshot"/> or <see cref="RunUnknown"/>.</summary>
+public sealed record GetSnapshot(string RunId) : IRunMessage;
+
+public sealed record RunUnknown(string RunId) : IRunMessage;
+
+public enum RunStatus : byte
+{
+    Running = 1,
+    Completed = 2,
+    Failed = 3,
+}
+
+/// <summary>Per-partition progress in a snapshot.</summary>
+public sealed record PartitionProgress(int Partition, long Watermark, long Batches, long Pixels, bool Final);
+
+/// <summary>
+/// A consistent cut of a run (an exact prefix of every partition): the exact total matrix,
+/// pixel counts and progress. <see cref="Number"/> increases with every snapshot of a run.
+/// </summary>
+public sealed record RunSnapshot(string RunId, long Number, DateTimeOffset Time, RunSpec Spec, ConfusionMatrix Matrix,
+    PixelCounts Pixels, long ExpectedPixels, ImmutableArray<PartitionProgress> Partitions,
+    ImmutableArray<BadPair> BadPairs, RunStatus Status, string? Error) : IRunMessage
+{
+    public bool Final => Status != RunStatus.Running;
+
+    public MetricReport ToReport() => MetricReport.Compute(Spec, Matrix, Pixels, RunId);
+
+    public bool Equals(RunSnapshot? o) =>
+        o is not null && RunId == o.RunId && Number == o.Number && Time == o.Time && Spec.Equals(o.Spec)
+        && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && ExpectedPixels == o.ExpectedPixels
+        && Partitions.SequenceEqual(o.Partitions) && BadPairs.SequenceEqual(o.BadPairs) && Status == o.Status
+        && Error == o.Error;
+
+    public override int GetHashCode() => HashCode.Combine(RunId, Number);
+}

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using Evaluator.Messages.Protocol;
+
+namespace Evaluator.Messages.Serialization;
+
+/// <summary>Writes the protocol's binary encoding: LEB128 varints, UTF-8 strings, value types.</summary>
+public sealed class WireWriter
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+
+    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+
+    public void Byte(byte b)
+    {
+        _buffer.GetSpan(1)[0] = b;
+        _buffer.Advance(1);
+    }
+
+    public void Bool(bool b) => Byte(b ? (byte)1 : (byte)0);
+
+    public void UVar(ulong v) => _buffer.Advance(VarInt.Write(_buffer.GetSpan(10), v));
+
+    /// <summary>A signed value, zigzag-encoded.</summary>
+    public void Var(long v) => UVar((ulong)((v << 1) ^ (v >> 63)));
+
+    public void Double(double d)
+    {
+        BinaryPrimitives.WriteDoubleLittleEndian(_buffer.GetSpan(8), d);
+        _buffer.Advance(8);
+    }
+
+    public void Bytes(ReadOnlySpan<byte> bytes)
+    {
+        UVar((ulong)bytes.Length);
+        bytes.CopyTo(_buffer.GetSpan(bytes.Length));
+        _buffer.Advance(bytes.Length);
+    }
+
+    public void String(string s) => Bytes(Encoding.UTF8.GetBytes(s));
+
+    public void NullableString(string? s)
+    {
+        Bool(s is not null);
+        if (s is not null) String(s);
+    }
+
+    public void List<T>(IReadOnlyCollection<T> items, Action<T> write)
+    {
+        UVar((ulong)items.Count);
+        foreach (var i in items) write(i);
+    }
+
+    public void Optional<T>(T? value, Action<T> write) where T : class
+    {
+        Bool(value is not null);
+        if (value is not null) write(value);
+    }
+
+    public void Matrix(ConfusionMatrix m) => Bytes(m.ToBytes());
+
+    public void Pixels(PixelCounts p)
+    {
+        Var(p.Counted);
+        Var(p.Ignored);
+        Var(p.OutOfRange);
+    }
+
+    public void Spec(RunSpec s)
+    {
+        UVar((ulong)s.NumClasses);
+        List(s.ClassNames, String);
+        List(s.IgnoreLabels, Var);
+        Optional(s.LabelMap, m =>
+        {
+            String(m.Name);
+            List(m.Entries, e =>
+            {
+                Var(e.Key);
+                Bool(e.Value.HasValue);
+                if (e.Value.HasValue) Var(e.Value.Value);
+            });
+            Byte((byte)m.Unmapped);
+            Var(m.Shift);
+        });
+        Bool(s.MapPredictions);
+        Byte((byte)s.OutOfRange);
+        List(s.TargetClasses, c => Var(c));
+        List(s.Categories, c =>
+        {
+            String(c.Name);
+            List(c.Classes, k => Var(k));
+        });
+        Double(s.Beta);
+    }
+
+    public void Labels(LabelArray a, int offset, int length)
+    {
+        Byte((byte)a.DType);
+        List(a.Shape.Length == 1 || length != a.Length ? [(long)length] : a.Shape, Var);
+        Bytes(a.Bytes(offset, length));
+    }
+
+    public void Pair(FilePair p)
+    {
+        String(p.GroundTruth);
+        String(p.Prediction);
+    }
+
+    public void Bad(BadPair b)
+    {
+        String(b.GroundTruth);
+        String(b.Prediction);
+        String(b.Error);
+    }
+
+    public void Assignment(PartitionAssignment a)
+    {
+        Var(a.Partition);
+        List(a.Pairs, Pair);
+        Var(a.BatchPixels);
+        Optional(a.Raw, r =>
+        {
+            List(r.Shape, Var);
+            Byte((byte)r.DType);
+        });
+    }
+
+    public void Partial(PartitionPartial p)
+    {
+        String(p.RunId);
+        Var(p.Partition);
+        Var(p.Watermark);
+        Matrix(p.Matrix);
+        Pixels(p.Pixels);
+        List(p.BadPairs, Bad);
+        Bool(p.Final);
+    }
+
+    public void Start(StartRun s)
+    {
+        String(s.RunId);
+        Spec(s.Spec);
+        List(s.Partitions, Assignment);
+        Var(s.ExpectedPixels);
+        String(s.Fingerprint);
+        Bool(s.SkipBad);
+    }
+
+    public void Snapshot(RunSnapshot s)
+    {
+        String(s.RunId);
+        Var(s.Number);
+        Var(s.Time.ToUnixTimeMilliseconds());
+        Spec(s.Spec);
+        Matrix(s.Matrix);
+        Pixels(s.Pixels);
+        Var(s.ExpectedPixels);
+        List(s.Partitions, p =>
+        {
+            Var(p.Partition);
+            Var(p.Watermark);
+            Var(p.Batches);
+            Var(p.Pixels);
+            Bool(p.Final);
+        });
+        List(s.BadPairs, Bad);
+        Byte((byte)s.Status);
+        NullableString(s.Error);
+    }
+}

@@ -1,0 +1,233 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Streams;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Kernel;
+using Evaluator.Node.Runtime;
+using Evaluator.Node.Streams;
+
+namespace Evaluator.Node.Actors;
+
+/// <summary>
+/// One partition of one run: owns <c>(watermark, int64 matrix)</c>, where the matrix holds
+/// exactly batches [0, watermark). Drives its partition's stream locally (files are read
+/// where the shard lives) and receives its batches with acknowledgement; sends its
+/// cumulative partial to the coordinator on an interval and at the end, until acknowledged.
+/// On (re)start it resumes from the coordinator's partial, so a batch is counted once.
+/// </summary>
+public sealed class ShardActor : ReceiveActor, IWithTimers
+{
+    private sealed record SendPartial
+    {
+        public static SendPartial Instance { get; } = new();
+    }
+
+    private readonly EvaluatorSettings _settings;
+    private readonly Func<StartPartition, IActorRef, UniqueKillSwitch> _startStream;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef _coordinators;
+
+    private StartPartition? _start;
+    private ConfusionCounter? _counter;
+    private ConfusionMatrix _matrix = null!;
+    private PixelCounts _pixels;
+    private long _watermark;
+    private ImmutableArray<BadPair> _badPairs = [];
+    private bool _final;
+    private long _ackedWatermark = -1;
+    private bool _ackedFinal;
+
+    // A pair that arrives in several slices is counted into a scratch matrix first and
+    // committed with its last slice, so a bad slice never leaves half a pair counted.
+    private ConfusionMatrix? _pairMatrix;
+    private PixelCounts _pairPixels;
+    private UniqueKillSwitch? _stream;
+
+    public ShardActor(EvaluatorSettings settings, IActorRef coordinators,
+        Func<StartPartition, IActorRef, UniqueKillSwitch> startStream)
+    {
+        _settings = settings;
+        _coordinators = coordinators;
+        _startStream = startStream;
+        Idle();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(EvaluatorSettings settings, IActorRef coordinators, Func<StartPartition, IActorRef, UniqueKillSwitch> startStream) =>
+        Akka.Actor.Props.Create(() => new ShardActor(settings, coordinators, startStream));
+
+    /// <summary>Production wiring: streams decode files on this node.</summary>
+    public static Props Props(EvaluatorSettings settings, IActorRef coordinators, IMaterializer materializer) =>
+        Props(settings, coordinators, (start, self) => PartitionSource.Run(start, settings, self, materializer));
+
+    private void Idle()
+    {
+        Receive<StartPartition>(Begin);
+        Receive<StopPartition>(_ => { });
+        Receive<PartialAccepted>(OnAccepted);
+        Receive<SendPartial>(_ => SendIfNeeded());
+        Receive<Batch>(b => Sender.Tell(StreamAck.Instance)); // a stale stream's leftovers
+        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+        Receive<StreamCompleted>(_ => { });
+        Receive<StreamFailed>(_ => { });
+    }
+
+    private void Running()
+    {
+        Receive<StartPartition>(_ => { }); // idempotent: already running
+        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+        Receive<Batch>(OnBatch);
+        Receive<StreamCompleted>(_ =>
+        {
+            _final = true;
+            _stream = null;
+            _log.Info("run {0} partition {1}: all {2} batches counted", _start!.RunId, _start.Partition, _watermark);
+            SendIfNeeded();
+            Become(Idle);
+        });
+        Receive<StreamFailed>(f => Fail(f.Error));
+        Receive<StopPartition>(_ =>
+        {
+            StopStream();
+            SendIfNeeded();
+            Become(Idle);
+        });
+        Receive<PartialAccepted>(OnAccepted);
+        Receive<SendPartial>(_ => SendIfNeeded());
+    }
+
+    private void Begin(StartPartition start)
+    {
+        if (start.Resume.Final) return; // nothing left to do
+        _start = start;
+        _counter = _counter is not null && _counter.Spec.Equals(start.Spec) ? _counter : new ConfusionCounter(start.Spec);
+        _matrix = start.Resume.Matrix.Clone();
+        _pixels = start.Resume.Pixels;
+        _watermark = start.Resume.Watermark;
+        _badPairs = start.Resume.BadPairs;
+        _final = false;
+        _ackedWatermark = start.Resume.Watermark;
+        _ackedFinal = false;
+        _pairMatrix = null;
+        _log.Info("run {0} partition {1}: starting at batch {2} of {3}", start.RunId, start.Partition, _watermark,
+            start.Assignment.Pairs.Length);
+        Timers.StartPeriodicTimer("partial", SendPartial.Instance, _settings.PartialInterval);
+        _stream = _startStream(start, Self);
+        Become(Running);
+    }
+
+    private void OnBatch(Batch b)
+    {
+        if (b.Seq == _watermark)
+        {
+            try
+            {
+                Count(b);
+            }
+            catch (EvaluatorException e) when (_start!.SkipBad)
+            {
+                // Record the pair as bad and skip it whole: later slices of it are now stale.
+                var pair = PairOf(b);
+                _badPairs = _badPairs.Add(new BadPair(pair.GroundTruth, pair.Prediction, e.Message));
+                _pairMatrix = null;
+                _watermark++;
+            }
+            catch (EvaluatorException e)
+            {
+                Sender.Tell(StreamAck.Instance);
+                Fail(e.Message);
+                return;
+            }
+        }
+        else if (b.Seq > _watermark)
+        {
+            _log.Error("run {0} partition {1}: batch {2} arrived at watermark {3}; dropped", b.RunId, b.Partition, b.Seq, _watermark);
+        }
+        // b.Seq < watermark: a duplicate, already counted.
+        Sender.Tell(StreamAck.Instance);
+    }
+
+    /// <summary>Batch n of a partition is its n-th pair.</summary>
+    private FilePair PairOf(Batch b) =>
+        b.Seq < _start!.Assignment.Pairs.Length ? _start.Assignment.Pairs[(int)b.Seq] : new FilePair(b.Source, "");
+
+    private void Count(Batch b)
+    {
+        if (b.Bad is { } bad)
+        {
+            _badPairs = _badPairs.Add(bad);
+            _pairMatrix = null;
+            _watermark++;
+            return;
+        }
+        var gt = b.GroundTruth!;
+        var pred = b.Prediction!;
+        if (b.SliceCount == 1)
+        {
+            _pixels += LabelCounting.Count(_counter!, gt, pred, b.Offset, b.Length, _matrix, b.Source);
+            _watermark++;
+            return;
+        }
+        if (b.Slice == 0)
+        {
+            _pairMatrix ??= new ConfusionMatrix(_matrix.NumClasses);
+            _pairMatrix.Clear();
+            _pairPixels = PixelCounts.Zero;
+        }
+        if (_pairMatrix is null) return; // a slice of a pair already skipped
+        _pairPixels += LabelCounting.Count(_counter!, gt, pred, b.Offset, b.Length, _pairMatrix, b.Source);
+        if (!b.IsLastSlice) return;
+        _matrix.Merge(_pairMatrix);
+        _pixels += _pairPixels;
+        _watermark++;
+    }
+
+    private void Fail(string error)
+    {
+        _log.Warning("run {0} partition {1}: stopped at batch {2}: {3}", _start!.RunId, _start.Partition, _watermark, error);
+        StopStream();
+        SendIfNeeded();
+        _coordinators.Tell(new PartitionFailed(_start.RunId, _start.Partition, _watermark, error));
+        Become(Idle);
+    }
+
+    private void StopStream()
+    {
+        _stream?.Shutdown();
+        _stream = null;
+        _pairMatrix = null;
+    }
+
+    private void SendIfNeeded()
+    {
+        if (_start is null) return;
+        if (_watermark <= _ackedWatermark && (!_final || _ackedFinal))
+        {
+            if (_final || _stream is null) Timers.Cancel("partial");
+            return;
+        }
+        _coordinators.Tell(new PartitionPartial(_start.RunId, _start.Partition, _watermark, _matrix.Clone(), _pixels,
+            _badPairs, _final));
+    }
+
+    private void OnAccepted(PartialAccepted a)
+    {
+        if (a.Watermark >= _ackedWatermark) _ackedWatermark = a.Watermark;
+        if (a.Final) _ackedFinal = true;
+        if (_final && _ackedFinal)
+        {
+            Timers.Cancel("partial");
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _stream?.Shutdown();
+        base.PostStop();
+    }
+}

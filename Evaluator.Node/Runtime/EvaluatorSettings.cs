@@ -1,0 +1,40 @@
+using Akka.Configuration;
+
+namespace Evaluator.Node.Runtime;
+
+/// <summary>The <c>evaluator { }</c> section of the HOCON configuration, typed.</summary>
+public sealed record EvaluatorSettings(
+    string DataDir,
+    TimeSpan SnapshotInterval,
+    TimeSpan PartialInterval,
+    TimeSpan RestartPartitionsInterval,
+    int BatchPixels,
+    int Partitions,
+    int DecodeParallelism,
+    int CoordinatorSnapshotEvery,
+    TimeSpan AskTimeout,
+    double ThrottlePairsPerSecond)
+{
+    public static EvaluatorSettings From(Config config)
+    {
+        var c = config.GetConfig("evaluator") ?? throw new ConfigurationException("missing the evaluator { } section");
+        var s = new EvaluatorSettings(
+            c.GetString("data-dir"),
+            c.GetTimeSpan("snapshot-interval"),
+            c.GetTimeSpan("partial-interval"),
+            c.GetTimeSpan("restart-partitions-interval"),
+            c.GetInt("batch-pixels"),
+            c.GetInt("partitions"),
+            c.GetInt("decode-parallelism"),
+            c.GetInt("coordinator-snapshot-every"),
+            c.GetTimeSpan("ask-timeout"),
+            c.GetDouble("throttle-pairs-per-second"));
+        if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
+        if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
+        if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");
+        if (s.CoordinatorSnapshotEvery <= 0) throw new ConfigurationException("evaluator.coordinator-snapshot-every must be > 0");
+        return s;
+    }
+
+    public int EffectivePartitions => Partitions > 0 ? Partitions : Environment.ProcessorCount;
+}

@@ -1,0 +1,93 @@
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+
+namespace Evaluator.Node.Runtime;
+
+/// <summary>
+/// Builds a node's configuration: explicit overrides (command-line options, tests) over the
+/// HOCON files of <c>hocon/</c> (a role file such as single-node.conf over base.conf), with
+/// environment variables substituted inside those files, over Akka's own defaults.
+/// </summary>
+public static class NodeConfig
+{
+    public const string SystemName = "evaluator";
+
+    /// <summary>The hocon/ folder: beside the executable (copied at build), else up from it.</summary>
+    public static string HoconDirectory()
+    {
+        var env = Environment.GetEnvironmentVariable("EVALUATOR_HOCON_DIR");
+        if (!string.IsNullOrEmpty(env)) return env;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "hocon");
+            if (File.Exists(Path.Combine(candidate, "base.conf"))) return candidate;
+        }
+        throw new ConfigurationException($"hocon/base.conf not found from {AppContext.BaseDirectory} (set EVALUATOR_HOCON_DIR)");
+    }
+
+    /// <summary>
+    /// Environment variables and the HOCON keys they override (Akka.NET's HOCON does not
+    /// honour optional substitutions of unset variables, so the node applies them itself).
+    /// </summary>
+    public static IReadOnlyList<(string Variable, string Key)> EnvironmentOverrides { get; } =
+    [
+        ("EVALUATOR_DATA_DIR", "evaluator.data-dir"),
+        ("EVALUATOR_SNAPSHOT_INTERVAL", "evaluator.snapshot-interval"),
+        ("EVALUATOR_PARTIAL_INTERVAL", "evaluator.partial-interval"),
+        ("EVALUATOR_RESTART_PARTITIONS_INTERVAL", "evaluator.restart-partitions-interval"),
+        ("EVALUATOR_BATCH_PIXELS", "evaluator.batch-pixels"),
+        ("EVALUATOR_PARTITIONS", "evaluator.partitions"),
+        ("EVALUATOR_DECODE_PARALLELISM", "evaluator.decode-parallelism"),
+        ("EVALUATOR_COORDINATOR_SNAPSHOT_EVERY", "evaluator.coordinator-snapshot-every"),
+        ("EVALUATOR_ASK_TIMEOUT", "evaluator.ask-timeout"),
+        ("EVALUATOR_THROTTLE_PAIRS_PER_SECOND", "evaluator.throttle-pairs-per-second"),
+        ("EVALUATOR_LOGLEVEL", "akka.loglevel"),
+        ("EVALUATOR_HOSTNAME", "akka.remote.dot-netty.tcp.hostname"),
+        ("EVALUATOR_PORT", "akka.remote.dot-netty.tcp.port"),
+        ("EVALUATOR_JOURNAL_PROVIDER", "akka.persistence.journal.sql.provider-name"),
+        ("EVALUATOR_JOURNAL_CONNECTION", "akka.persistence.journal.sql.connection-string"),
+    ];
+
+    /// <summary>The HOCON text of the overrides set in <paramref name="environment"/>.</summary>
+    public static string FromEnvironment(Func<string, string?> environment)
+    {
+        var lines = EnvironmentOverrides
+            .Select(o => (o.Key, Value: environment(o.Variable)))
+            .Where(o => !string.IsNullOrEmpty(o.Value))
+            .Select(o => $"{o.Key} = {Quote(o.Value!)}");
+        return string.Join("\n", lines);
+    }
+
+    public static Config Load(string role = "single-node", string? overrides = null,
+        Func<string, string?>? environment = null)
+    {
+        var dir = HoconDirectory();
+        var baseConf = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(dir, "base.conf")));
+        var roleConf = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(dir, role + ".conf")));
+        var config = roleConf.WithFallback(baseConf);
+        var env = FromEnvironment(environment ?? Environment.GetEnvironmentVariable);
+        if (env.Length > 0) config = ConfigurationFactory.ParseString(env).WithFallback(config);
+        if (!string.IsNullOrWhiteSpace(overrides))
+            config = ConfigurationFactory.ParseString(overrides).WithFallback(config);
+
+        // The journal's connection string defaults to a SQLite file in the data directory;
+        // the snapshot store always uses the journal's database.
+        var connection = config.GetString("akka.persistence.journal.sql.connection-string");
+        if (string.IsNullOrEmpty(connection))
+        {
+            var dataDir = Path.GetFullPath(config.GetString("evaluator.data-dir"));
+            Directory.CreateDirectory(dataDir);
+            connection = $"Data Source={Path.Combine(dataDir, "evaluator.db")};Pooling=True";
+        }
+        var provider = config.GetString("akka.persistence.journal.sql.provider-name");
+        config = ConfigurationFactory.ParseString(
+            $"akka.persistence.journal.sql.connection-string = {Quote(connection)}\n" +
+            $"akka.persistence.snapshot-store.sql.connection-string = {Quote(connection)}\n" +
+            $"akka.persistence.snapshot-store.sql.provider-name = {Quote(provider)}").WithFallback(config);
+
+        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem.
+        return config.WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    public static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

@@ -1,0 +1,84 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Inputs;
+using Evaluator.Node.Runtime;
+
+namespace Evaluator.Node.Streams;
+
+/// <summary>
+/// The backpressured stream of one partition: its pairs from the watermark on, decoded in
+/// parallel (order kept), cut into slices of batch-pixels, into the shard actor with
+/// acknowledgement (<c>Sink.ActorRefWithAck</c>: one batch in flight, small buffers, so
+/// memory stays flat whatever the dataset size).
+/// </summary>
+public static class PartitionSource
+{
+    /// <summary>Decoded pairs, or the reason a pair could not be read (with --skip-bad).</summary>
+    private sealed record Decoded(long Seq, FilePair Pair, LabelArray? GroundTruth, LabelArray? Prediction, BadPair? Bad);
+
+    public static Source<Batch, NotUsed> Create(StartPartition start, EvaluatorSettings settings)
+    {
+        var pairs = start.Assignment.Pairs;
+        var first = start.Resume.Watermark;
+        var raw = start.Assignment.Raw;
+        var batchPixels = start.Assignment.BatchPixels > 0 ? start.Assignment.BatchPixels : settings.BatchPixels;
+
+        var source = Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
+            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw, start.SkipBad)))
+            .SelectMany(d => Slices(start, d, batchPixels));
+        if (settings.ThrottlePairsPerSecond > 0)
+        {
+            source = source.Throttle(1, TimeSpan.FromSeconds(1 / settings.ThrottlePairsPerSecond), 1,
+                b => b.Slice == 0 ? 1 : 0, ThrottleMode.Shaping);
+        }
+        return source.WithAttributes(Attributes.CreateInputBuffer(1, 4));
+    }
+
+    /// <summary>Materializes the stream into <paramref name="shard"/>; the kill switch stops it.</summary>
+    public static UniqueKillSwitch Run(StartPartition start, EvaluatorSettings settings, IActorRef shard,
+        IMaterializer materializer) =>
+        Create(start, settings)
+            .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Right)
+            .To(Sink.ActorRefWithAck<Batch>(shard,
+                new StreamInit(start.RunId, start.Partition),
+                StreamAck.Instance,
+                new StreamCompleted(start.RunId, start.Partition),
+                e => new StreamFailed(start.RunId, start.Partition, e.Message)))
+            .Run(materializer);
+
+    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool skipBad)
+    {
+        try
+        {
+            var (gt, pred) = LabelFileReader.ReadPair(pair, raw);
+            return new Decoded(seq, pair, gt, pred, null);
+        }
+        catch (EvaluatorException e) when (skipBad)
+        {
+            return new Decoded(seq, pair, null, null, new BadPair(pair.GroundTruth, pair.Prediction, e.Message));
+        }
+    }
+
+    private static IEnumerable<Batch> Slices(StartPartition start, Decoded d, int batchPixels)
+    {
+        var source = d.Pair.GroundTruth;
+        if (d.Bad is not null || d.GroundTruth is null || d.Prediction is null)
+        {
+            yield return new Batch(start.RunId, start.Partition, d.Seq, 0, 1, source, null, null, 0, 0, d.Bad);
+            yield break;
+        }
+        var n = d.GroundTruth.Length;
+        var count = Math.Max(1, (int)((n + (long)batchPixels - 1) / batchPixels));
+        for (var s = 0; s < count; s++)
+        {
+            var offset = (int)Math.Min(n, (long)s * batchPixels);
+            var length = Math.Min(batchPixels, n - offset);
+            yield return new Batch(start.RunId, start.Partition, d.Seq, s, count, source, d.GroundTruth, d.Prediction,
+                offset, length, null);
+        }
+    }
+}
