@@ -34,7 +34,7 @@ public static class EvaluatorCli
             return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
                 .GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is InvalidRunSpecException or Runtime.RunRejectedException
+        catch (Exception e) when (e is InvalidRunSpecException or LabelMapFormatException or Runtime.RunRejectedException
                                        or Akka.Configuration.ConfigurationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

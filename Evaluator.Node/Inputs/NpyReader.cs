@@ -14,7 +14,7 @@ namespace Evaluator.Node.Inputs;
 /// </summary>
 public static partial class NpyReader
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     public readonly record struct Header(LabelDType DType, bool BigEndian, long[] Shape, int DataOffset)
     {

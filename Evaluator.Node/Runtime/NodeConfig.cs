@@ -85,8 +85,13 @@ public static class NodeConfig
             $"akka.persistence.snapshot-store.sql.connection-string = {Quote(connection)}\n" +
             $"akka.persistence.snapshot-store.sql.provider-name = {Quote(provider)}").WithFallback(config);
 
-        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem.
-        return config.WithFallback(SqlPersistence.DefaultConfiguration);
+        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub and
+        // sharding do, but only when they start: too late for their serializer bindings to apply
+        // to the local messages that serialize-messages = on checks.
+        return config
+            .WithFallback(SqlPersistence.DefaultConfiguration)
+            .WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig())
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig());
     }
 
     public static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

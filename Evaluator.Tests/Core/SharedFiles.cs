@@ -12,4 +12,14 @@ public static class SharedFiles
         }
         throw new FileNotFoundException($"shared/{relative} not found above {AppContext.BaseDirectory}");
     }
+
+    /// <summary>The repository root (the folder holding Evaluator.sln).</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Evaluator.sln"))) return dir.FullName;
+        }
+        throw new DirectoryNotFoundException($"Evaluator.sln not found above {AppContext.BaseDirectory}");
+    }
 }

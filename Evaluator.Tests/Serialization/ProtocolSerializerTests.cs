@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Messages.Serialization;
+using Evaluator.Node.Runtime;
+
+namespace Evaluator.Tests.Serialization;
+
+/// <summary>One ActorSystem with the node's real HOCON (bindings, allow-unregistered-types = off).</summary>
+public sealed class SerializationSystem : IDisposable
+{
+    public SerializationSystem()
+    {
+        System = ActorSystem.Create("serialization", NodeConfig.Load(environment: _ => null));
+        Serializer = new ProtocolSerializer((ExtendedActorSystem)System);
+    }
+
+    public ActorSystem System { get; }
+    public ProtocolSerializer Serializer { get; }
+
+    public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(10));
+}
+
+public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClassFixture<SerializationSystem>
+{
+    private readonly ActorSystem _system = fixture.System;
+    private readonly ProtocolSerializer _serializer = fixture.Serializer;
+
+    private static readonly RunSpec Spec = new(19, ClassCategory.CityscapesClassNames, [255, -1], LabelMap.Cityscapes,
+        mapPredictions: true, OutOfRangePolicy.Ignore, [0, 5, 7], ClassCategory.Cityscapes, beta: 0.5);
+
+    private static ConfusionMatrix Matrix(int c, int seed)
+    {
+        var rng = new Random(seed);
+        var m = new ConfusionMatrix(c);
+        for (var i = 0; i < c * 3; i++) m.Add(rng.Next(c), rng.Next(c), rng.NextInt64(1, long.MaxValue / (c * 4)));
+        return m;
+    }
+
+    private static readonly PartitionAssignment Assignment = new(1,
+        [new FilePair("/d/gt/a.png", "/d/pred/a.png"), new FilePair("/d/gt/b.png", "")], 4096,
+        new RawLayout([1024, 2048], LabelDType.UInt16));
+
+    private static readonly PartitionPartial Partial = new("r1", 1, 17, Matrix(19, 1), new PixelCounts(5, 6, 7),
+        [new BadPair("/d/gt/b.png", "", "missing partner")], true);
+
+    private static readonly StartRun Start = new("r1", Spec, [Assignment with { Partition = 0 }, Assignment], 123456789012,
+        "abc123", true);
+
+    private static readonly RunSnapshot Snapshot = new("r1", 42, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+        Spec, Matrix(19, 2), new PixelCounts(1L << 40, 3, 0), 1L << 41,
+        [new PartitionProgress(0, 3, 10, 999, false), new PartitionProgress(1, 10, 10, 1000, true)],
+        [new BadPair("g", "p", "corrupt")], RunStatus.Failed, "boom");
+
+    public static TheoryData<IEvaluatorMessage> Messages() =>
+    [
+        new StartPartition("r1", 1, Spec, Assignment, Partial, true),
+        new StopPartition("r1", 2),
+        new StreamInit("r1", 1),
+        StreamAck.Instance,
+        new StreamCompleted("r1", 1),
+        new StreamFailed("r1", 1, "bad"),
+        Partial,
+        PartitionPartial.Empty("r2", 0, 4096),
+        new PartialAccepted("r1", 1, 17, true),
+        new PartitionFailed("r1", 1, 3, "x.png: corrupt"),
+        Start,
+        new RunAccepted("r1", true, Snapshot),
+        new RunRejected("r1", "no"),
+        new GetSnapshot("r1"),
+        new RunUnknown("r1"),
+        Snapshot,
+        Snapshot with { Status = RunStatus.Running, Error = null },
+        new RunStarted(Start),
+        new PartialRecorded(Partial),
+        new RunFailed(1, "x"),
+        new RunResumed(false),
+        new CoordinatorSnapshot(Start, [Partial, Partial with { Partition = 0 }], RunStatus.Completed, null, 9),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Every_message_round_trips_through_the_bound_serializer(IEvaluatorMessage message)
+    {
+        var bound = _system.Serialization.FindSerializerFor(message);
+        Assert.IsType<ProtocolSerializer>(bound);
+        var manifest = _serializer.Manifest(message);
+        var back = _serializer.FromBinary(_serializer.ToBinary(message), manifest);
+        Assert.Equal(message, back);
+    }
+
+    [Fact]
+    public void A_batch_travels_as_its_slice_only()
+    {
+        var gt = LabelArray.Of(Enumerable.Range(0, 100).Select(i => (ushort)i).ToArray(), 10, 10);
+        var pred = LabelArray.Of(Enumerable.Range(0, 100).Select(i => (long)-i).ToArray(), 10, 10);
+        var batch = new Batch("r", 3, 7, 1, 4, "a.png", gt, pred, 20, 30, null);
+        var back = (Batch)_serializer.FromBinary(_serializer.ToBinary(batch), _serializer.Manifest(batch));
+        Assert.Equal((7L, 1, 4, 0, 30), (back.Seq, back.Slice, back.SliceCount, back.Offset, back.Length));
+        Assert.Equal(Enumerable.Range(20, 30).Select(i => (ushort)i), (ushort[])back.GroundTruth!.Data);
+        Assert.Equal(Enumerable.Range(20, 30).Select(i => (long)-i), (long[])back.Prediction!.Data);
+
+        var marker = new Batch("r", 3, 8, 0, 1, "b.png", null, null, 0, 0, new BadPair("b.png", "", "missing"));
+        var m = (Batch)_serializer.FromBinary(_serializer.ToBinary(marker), _serializer.Manifest(marker));
+        Assert.Equal(marker.Bad, m.Bad);
+        Assert.Null(m.GroundTruth);
+    }
+
+    [Fact]
+    public void Every_protocol_type_has_a_manifest()
+    {
+        var protocolTypes = typeof(IEvaluatorMessage).Assembly.GetTypes()
+            .Where(t => typeof(IEvaluatorMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false });
+        Assert.Empty(protocolTypes.Except(ProtocolSerializer.KnownTypes));
+    }
+
+    [Fact]
+    public void A_1024_class_partial_crosses_well_under_the_frame_limit()
+    {
+        var m = new ConfusionMatrix(1024);
+        var rng = new Random(9);
+        for (var k = 0; k < 1024; k++)
+        {
+            m.Add(k, k, 3_000_000_000L + rng.Next());
+            for (var j = 0; j < 8; j++) m.Add(k, rng.Next(1024), rng.Next(1, 1_000_000));
+        }
+        var partial = new PartitionPartial("r", 0, 1, m, new PixelCounts(m.Total, 0, 0), [], false);
+        var bytes = _serializer.ToBinary(partial);
+        Assert.True(bytes.Length < 128_000, $"{bytes.Length} bytes");
+        Assert.Equal(partial, _serializer.FromBinary(bytes, "PP"));
+    }
+
+    [Fact]
+    public void Unknown_types_and_manifests_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => _serializer.ToBinary("a string"));
+        Assert.Throws<ArgumentException>(() => _serializer.Manifest(42));
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => _serializer.FromBinary([], "??"));
+        // An unbound type has no serializer at all: no silent JSON fallback.
+        Assert.ThrowsAny<Exception>(() => _system.Serialization.FindSerializerFor(new Unbound(1)));
+    }
+
+    [Fact]
+    public void Truncated_or_garbage_bytes_are_a_wire_format_error()
+    {
+        var bytes = _serializer.ToBinary(Partial);
+        Assert.Throws<WireFormatException>(() => _serializer.FromBinary(bytes[..^3], "PP"));
+        Assert.Throws<WireFormatException>(() => _serializer.FromBinary([.. bytes, 1], "PP"));
+    }
+
+    private sealed record Unbound(int X);
+}
