@@ -6,12 +6,15 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Evaluator.Node.Inputs;
 
 /// <summary>A decoded label map: one raw sample per pixel, row-major. Gray levels are not scaled and
 /// palette images give the palette INDEX, never a colour.</summary>
+#pragma warning disable CA1819 // arrays are the point: callers index them directly
 public sealed class PngLabelImage
 {
     internal PngLabelImage(int width, int height, int bitDepth, bool isPalette, byte[]? pixels8, ushort[]? pixels16, byte[]? palette)
@@ -25,7 +28,10 @@ public sealed class PngLabelImage
         Palette = palette;
     }
 
+    /// <summary>Width in pixels.</summary>
     public int Width { get; }
+
+    /// <summary>Height in pixels.</summary>
     public int Height { get; }
 
     /// <summary>Bit depth stored in the file: 1, 2, 4, 8 or 16 (16 only for grayscale).</summary>
@@ -46,11 +52,18 @@ public sealed class PngLabelImage
     /// <summary>The raw label at (x, y).</summary>
     public int this[int x, int y] => Pixels16 is not null ? Pixels16[(y * Width) + x] : Pixels8![(y * Width) + x];
 }
+#pragma warning restore CA1819
 
 /// <summary>Thrown for a file that is not a PNG, is truncated or corrupt, or is not a label map (gray or palette).</summary>
 public sealed class PngDecodeException : IOException
 {
+    /// <summary>Creates the exception with a generic message.</summary>
+    public PngDecodeException() : base("invalid PNG") { }
+
+    /// <summary>Creates the exception with a message naming the problem.</summary>
     public PngDecodeException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and the underlying error.</summary>
     public PngDecodeException(string message, Exception inner) : base(message, inner) { }
 }
 
@@ -70,24 +83,29 @@ public static class PngLabelDecoder
         [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
     private static readonly uint[] CrcTable = MakeCrcTable();
 
+    /// <summary>Decodes the PNG from the stream's current position to its end.</summary>
     public static PngLabelImage Decode(Stream stream, long maxPixels = DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (stream is MemoryStream ms && ms.TryGetBuffer(out ArraySegment<byte> seg))
         {
-            return Decode(seg.AsMemory((int)ms.Position), maxPixels);
+            int start = (int)Math.Min(ms.Position, seg.Count);
+            ms.Position = seg.Count; // consume it, as the copying path does
+            return Decode(seg.AsMemory(start), maxPixels);
         }
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return Decode(copy.GetBuffer().AsMemory(0, (int)copy.Length), maxPixels);
     }
 
+    /// <summary>Decodes a whole PNG file held in memory.</summary>
     public static PngLabelImage Decode(byte[] data, long maxPixels = DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
         return Decode(data.AsMemory(), maxPixels);
     }
 
+    /// <summary>Decodes a whole PNG file held in memory (no copy is made of <paramref name="data"/>).</summary>
     public static PngLabelImage Decode(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels)
     {
         ReadOnlySpan<byte> d = data.Span;
@@ -127,8 +145,8 @@ public static class PngLabelDecoder
                     depth = body[8]; colorType = body[9]; interlace = body[12];
                     if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)
                         throw new PngDecodeException($"corrupt: invalid image size {w}x{h}");
-                    if ((long)w * h > maxPixels)
-                        throw new PngDecodeException($"image too large: {w}x{h} exceeds the limit of {maxPixels} pixels");
+                    if ((long)w * h > Math.Min(maxPixels, Array.MaxLength))
+                        throw new PngDecodeException($"image too large: {w}x{h} exceeds the limit of {Math.Min(maxPixels, Array.MaxLength)} pixels");
                     width = (int)w; height = (int)h;
                     if (colorType is 2 or 4 or 6)
                         throw new PngDecodeException($"unsupported: colour type {colorType} ({ColorTypeName(colorType)}) is not a label map; expected grayscale or palette (indexed)");
@@ -215,15 +233,16 @@ public static class PngLabelDecoder
                 {
                     int r = 0;
                     var passes = interlaced ? Adam7 : [(0, 0, 1, 1)];
-                    foreach (var (x0, y0, dx, dy) in passes)
+                    for (int p = 0; p < passes.Length; p++)
                     {
+                        var (x0, y0, dx, dy) = passes[p];
                         int pw = PassSize(width, x0, dx), ph = PassSize(height, y0, dy);
                         if (pw == 0 || ph == 0) continue;
                         int stride = (int)((((long)pw * depth) + 7) / 8);
                         Span<byte> cur = lines.AsSpan(0, stride), prev = lines.AsSpan(maxStride, stride);
                         for (int py = 0; py < ph; py++)
                         {
-                            Unfilter(raw[r], raw.AsSpan(r + 1, stride), py == 0 ? default : prev, cur, bpp, py);
+                            Unfilter(raw[r], raw.AsSpan(r + 1, stride), py == 0 ? default : prev, cur, bpp, py, interlaced ? p + 1 : 0);
                             r += stride + 1;
                             int y = y0 + (py * dy);
                             if (px16 is not null) Emit16(cur, px16, (y * width) + x0, pw, dx);
@@ -257,7 +276,7 @@ public static class PngLabelDecoder
         }
         catch (InvalidDataException e)
         {
-            throw new PngDecodeException($"corrupt: invalid zlib/deflate data in IDAT ({e.Message})", e);
+            throw new PngDecodeException("corrupt: the zlib stream in IDAT is invalid (bad deflate data or Adler-32 mismatch)", e);
         }
         if (got < rawLen)
             throw new PngDecodeException($"truncated or corrupt: IDAT holds {got} bytes of image data, expected {rawLen}");
@@ -265,59 +284,98 @@ public static class PngLabelDecoder
 
     private static int PassSize(int size, int start, int step) => size > start ? (size - start + step - 1) / step : 0;
 
-    private static void Unfilter(byte filter, ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp, int row)
+    private static void Unfilter(byte filter, ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp, int row, int pass = 0)
     {
-        int n = src.Length;
+        dst = dst[..src.Length];
         if (prev.IsEmpty)
         {
-            // First row of a pass: the row above is all zeros, so Up = None, Avg uses a/2, Paeth = Sub.
-            filter = filter switch { 2 => 0, 4 => 1, _ => filter };
-        }
-        switch (filter)
-        {
-            case 0:
-                src.CopyTo(dst);
-                break;
-            case 1:
-                src[..bpp].CopyTo(dst);
-                for (int i = bpp; i < n; i++) dst[i] = (byte)(src[i] + dst[i - bpp]);
-                break;
-            case 2:
+            // First row of a pass: the row above is all zeros, so Up = None, Avg uses a/2 only, Paeth = Sub.
+            switch (filter)
             {
-                int i = 0;
-                if (Vector.IsHardwareAccelerated)
-                {
-                    for (; i <= n - Vector<byte>.Count; i += Vector<byte>.Count)
-                        (new Vector<byte>(src[i..]) + new Vector<byte>(prev[i..])).CopyTo(dst[i..]);
-                }
-                for (; i < n; i++) dst[i] = (byte)(src[i] + prev[i]);
-                break;
+                case 0 or 2: src.CopyTo(dst); return;
+                case 1 or 4: UnfilterSub(src, dst, bpp); return;
+                case 3: UnfilterAvgFirst(src, dst, bpp); return;
             }
-            case 3:
-                if (prev.IsEmpty)
-                {
-                    src[..bpp].CopyTo(dst);
-                    for (int i = bpp; i < n; i++) dst[i] = (byte)(src[i] + (dst[i - bpp] >> 1));
-                }
-                else
-                {
-                    for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + (prev[i] >> 1));
-                    for (int i = bpp; i < n; i++) dst[i] = (byte)(src[i] + ((dst[i - bpp] + prev[i]) >> 1));
-                }
-                break;
-            case 4:
-                for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + prev[i]);
-                for (int i = bpp; i < n; i++)
-                {
-                    int a = dst[i - bpp], b = prev[i], c = prev[i - bpp];
-                    int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
-                    int p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-                    dst[i] = (byte)(src[i] + p);
-                }
-                break;
-            default:
-                throw new PngDecodeException($"corrupt: invalid filter type {filter} on scanline {row}");
         }
+        else
+        {
+            prev = prev[..src.Length];
+            switch (filter)
+            {
+                case 0: src.CopyTo(dst); return;
+                case 1: UnfilterSub(src, dst, bpp); return;
+                case 2: UnfilterUp(src, prev, dst); return;
+                case 3: UnfilterAvg(src, prev, dst, bpp); return;
+                case 4:
+                    if (bpp == 1) UnfilterPaeth1(src, prev, dst);
+                    else UnfilterPaethN(src, prev, dst, bpp);
+                    return;
+            }
+        }
+        throw new PngDecodeException($"corrupt: invalid filter type {filter} on scanline {row}" + (pass > 0 ? $" of Adam7 pass {pass}" : ""));
+    }
+
+    private static void UnfilterSub(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
+    {
+        src[..bpp].CopyTo(dst);
+        if (bpp == 1)
+        {
+            int a = dst[0];
+            for (int i = 1; i < src.Length; i++) dst[i] = (byte)(a = (byte)(src[i] + a));
+            return;
+        }
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + dst[i - bpp]);
+    }
+
+    private static void UnfilterUp(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
+    {
+        int i = 0, n = src.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector<byte>.Count; i += Vector<byte>.Count)
+                (new Vector<byte>(src[i..]) + new Vector<byte>(prev[i..])).CopyTo(dst[i..]);
+        }
+        for (; i < n; i++) dst[i] = (byte)(src[i] + prev[i]);
+    }
+
+    private static void UnfilterAvgFirst(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
+    {
+        src[..bpp].CopyTo(dst);
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + (dst[i - bpp] >> 1));
+    }
+
+    private static void UnfilterAvg(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
+    {
+        for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + (prev[i] >> 1));
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + ((dst[i - bpp] + prev[i]) >> 1));
+    }
+
+    private static void UnfilterPaeth1(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
+    {
+        // Serial dependency on the previous output byte: keep a (left) and c (upper left) in registers.
+        int a = (byte)(src[0] + prev[0]), c = prev[0];
+        dst[0] = (byte)a;
+        for (int i = 1; i < src.Length; i++)
+        {
+            int b = prev[i];
+            a = (byte)(src[i] + Paeth(a, b, c));
+            dst[i] = (byte)a;
+            c = b;
+        }
+    }
+
+    private static void UnfilterPaethN(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
+    {
+        for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + prev[i]);
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + Paeth(dst[i - bpp], prev[i], prev[i - bpp]));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Paeth(int a, int b, int c)
+    {
+        int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
+        int p = pb < pa ? b : a;
+        return pc < Math.Min(pa, pb) ? c : p;
     }
 
     private static void Emit16(ReadOnlySpan<byte> line, ushort[] dst, int start, int count, int step)
@@ -350,8 +408,7 @@ public static class PngLabelDecoder
     }
 
     private static string ChunkName(ReadOnlySpan<byte> t) =>
-        IsLetters(t) ? string.Create(4, t.ToArray(), static (s, b) => { for (int i = 0; i < 4; i++) s[i] = (char)b[i]; })
-                     : $"0x{BinaryPrimitives.ReadUInt32BigEndian(t):X8}";
+        IsLetters(t) ? Encoding.ASCII.GetString(t) : $"0x{BinaryPrimitives.ReadUInt32BigEndian(t):X8}";
 
     private static bool IsLetters(ReadOnlySpan<byte> t)
     {

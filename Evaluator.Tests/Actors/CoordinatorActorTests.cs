@@ -1,0 +1,198 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.TestKit;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Actors;
+using Evaluator.Tests.Support;
+
+namespace Evaluator.Tests.Actors;
+
+/// <summary>
+/// CoordinatorActor under TestKit with a real SQLite journal: the max-register over partials,
+/// exact totals, snapshot publishing, failure handling, and recovery from the journal.
+/// </summary>
+public sealed class CoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private const int C = 3;
+    private static readonly RunSpec Spec = new(C);
+    private readonly TestProbe _shards;
+    private readonly TestProbe _mediator;
+    private readonly string _runId = "run-" + Guid.NewGuid().ToString("N")[..8];
+
+    public CoordinatorActorTests() : base(TestConfigs.LocalWithJournal(TestEnvironment.TempDir("journal"), snapshotEvery: 3))
+    {
+        _shards = CreateTestProbe("shards");
+        _mediator = CreateTestProbe("mediator");
+    }
+
+    private IActorRef Coordinator() =>
+        Sys.ActorOf(CoordinatorActor.Props(_runId, TestConfigs.Settings(), _shards.Ref, _mediator.Ref));
+
+    private StartRun StartMessage(int partitions = 2, string fingerprint = "f1") =>
+        new(_runId, Spec,
+            [.. Enumerable.Range(0, partitions).Select(i => new PartitionAssignment(i, [new FilePair($"/g/{i}", $"/p/{i}")], 100, null))],
+            1000, fingerprint, false);
+
+    private static ConfusionMatrix M(long a, long b = 0) => ConfusionMatrix.FromRows([[a, b, 0], [0, 0, 0], [0, 0, 0]]);
+
+    private PartitionPartial P(int partition, long watermark, ConfusionMatrix m, bool final = false) =>
+        new(_runId, partition, watermark, m, new PixelCounts(m.Total, 0, 0), [], final);
+
+    private RunSnapshot Snapshot(IActorRef coordinator) =>
+        coordinator.Ask<RunSnapshot>(new GetSnapshot(_runId), TimeSpan.FromSeconds(5)).Result;
+
+    private IActorRef Started(int partitions = 2)
+    {
+        var c = Coordinator();
+        c.Tell(StartMessage(partitions), TestActor);
+        Assert.False(ExpectMsg<RunAccepted>().Resumed);
+        return c;
+    }
+
+    [Fact]
+    public void Starting_a_run_kicks_every_partition_with_an_empty_partial()
+    {
+        Started(3);
+        var kicks = _shards.ReceiveN(3).Cast<StartPartition>().OrderBy(s => s.Partition).ToList();
+        Assert.Equal([0, 1, 2], kicks.Select(k => k.Partition));
+        Assert.All(kicks, k => Assert.Equal(0, k.Resume.Watermark));
+        // ... and keeps re-kicking the unfinished ones (that is what re-homes lost shards).
+        _shards.FishForMessage<StartPartition>(_ => true, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Stale_duplicate_and_reordered_partials_change_nothing()
+    {
+        var c = Started();
+        c.Tell(P(0, 2, M(20, 1)), TestActor);
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 2);
+        c.Tell(P(0, 1, M(10)), TestActor);       // stale
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 2);
+        c.Tell(P(0, 2, M(20, 1)), TestActor);    // duplicate
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 2);
+        c.Tell(P(1, 5, M(7)), TestActor);
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 5);
+        c.Tell(P(1, 4, M(6)), TestActor);        // arrives late: reordered
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 5);
+
+        var s = Snapshot(c);
+        Assert.Equal(M(27, 1), s.Matrix);
+        Assert.Equal(28, s.Pixels.Counted);
+        Assert.Equal([2L, 5L], s.Partitions.Select(p => p.Watermark));
+        Assert.Equal(RunStatus.Running, s.Status);
+    }
+
+    [Fact]
+    public void Publishes_only_on_change_and_always_the_final_snapshot()
+    {
+        var c = Started();
+        c.Tell(P(0, 1, M(3)), TestActor);
+        var first = _mediator.ExpectMsg<Publish>(TimeSpan.FromSeconds(5));
+        Assert.Equal(CoordinatorActor.Topic(_runId), first.Topic);
+        Assert.Equal(M(3), ((RunSnapshot)first.Message).Matrix);
+        _mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // no change, nothing published
+
+        c.Tell(P(0, 2, M(4), final: true), TestActor);
+        c.Tell(P(1, 1, M(0, 6), final: true), TestActor);
+        var final = _mediator.FishForMessage<Publish>(p => ((RunSnapshot)p.Message).Final, TimeSpan.FromSeconds(5));
+        var snapshot = (RunSnapshot)final.Message;
+        Assert.Equal(RunStatus.Completed, snapshot.Status);
+        Assert.Equal(M(4, 6), snapshot.Matrix);
+        Assert.True(snapshot.Number > ((RunSnapshot)first.Message).Number);
+    }
+
+    [Fact]
+    public void Publishing_is_rate_limited_however_fast_partials_arrive()
+    {
+        var c = Started();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (var w = 1; w <= 200; w++) c.Tell(P(w % 2, w, M(w)), TestActor);
+        ReceiveN(200, TimeSpan.FromSeconds(10));
+        // Count the publishes until the one that shows the last partials (199 + 200).
+        var publishes = 0;
+        _mediator.FishForMessage(m =>
+        {
+            publishes++;
+            return ((RunSnapshot)((Publish)m).Message).Matrix.Equals(M(399));
+        }, TimeSpan.FromSeconds(5));
+        var elapsed = sw.Elapsed;
+        // snapshot-interval is 100 ms: at most one publish per interval (+1 for the edges).
+        Assert.True(publishes <= elapsed.TotalMilliseconds / 100 + 5, $"{publishes} publishes in {elapsed}");
+    }
+
+    [Fact]
+    public void A_failed_partition_stops_the_others_and_publishes_a_final_failed_snapshot()
+    {
+        var c = Started(3);
+        c.Tell(P(0, 1, M(2)), TestActor);
+        ExpectMsg<PartialAccepted>();
+        c.Tell(new PartitionFailed(_runId, 1, 0, "/g/1: corrupt"));
+        var stopped = new HashSet<int>();
+        _shards.FishForMessage(m =>
+        {
+            if (m is StopPartition s) stopped.Add(s.Partition);
+            return stopped.Contains(0) && stopped.Contains(2);
+        }, TimeSpan.FromSeconds(5));
+        var final = (RunSnapshot)_mediator.FishForMessage<Publish>(p => ((RunSnapshot)p.Message).Final, TimeSpan.FromSeconds(5)).Message;
+        Assert.Equal(RunStatus.Failed, final.Status);
+        Assert.Equal("/g/1: corrupt", final.Error);
+        Assert.Equal(M(2), final.Matrix); // what was counted is kept
+    }
+
+    [Fact]
+    public void A_different_fingerprint_for_the_same_run_id_is_rejected()
+    {
+        var c = Started();
+        c.Tell(StartMessage(fingerprint: "other"), TestActor);
+        Assert.Contains("different", ExpectMsg<RunRejected>().Reason);
+    }
+
+    [Fact]
+    public void A_restarted_coordinator_recovers_its_exact_state_from_the_journal()
+    {
+        var c = Started(2);
+        // Seven partials: with a persistence snapshot every 3 events, recovery uses a snapshot and events.
+        for (var w = 1; w <= 7; w++)
+        {
+            c.Tell(P(w % 2, w, M(w, w % 3)), TestActor);
+            ExpectMsg<PartialAccepted>();
+        }
+        var before = Snapshot(c);
+        Watch(c);
+        Sys.Stop(c);
+        ExpectTerminated(c);
+
+        var again = Coordinator();
+        var after = Snapshot(again);
+        Assert.Equal(before.Matrix, after.Matrix);
+        Assert.Equal(before.Pixels, after.Pixels);
+        Assert.Equal(before.Partitions.ToList(), after.Partitions.ToList());
+        Assert.Equal(M(7 + 6, 1 + 0), after.Matrix);
+
+        // The same run started again is a resume: accepted, and it keeps its state.
+        again.Tell(StartMessage(2), TestActor);
+        var accepted = ExpectMsg<RunAccepted>();
+        Assert.True(accepted.Resumed);
+        Assert.Equal(before.Matrix, accepted.Snapshot.Matrix);
+    }
+
+    [Fact]
+    public void The_subscriber_keeps_only_the_latest_snapshot_for_a_slow_reader()
+    {
+        var channel = SnapshotSubscriberActor.LatestOnly();
+        var subscribed = new TaskCompletionSource();
+        var sub = Sys.ActorOf(SnapshotSubscriberActor.Props(_mediator.Ref, _runId, channel.Writer, subscribed));
+        _mediator.ExpectMsg<Subscribe>();
+        var s0 = new RunSnapshot(_runId, 0, DateTimeOffset.UnixEpoch, Spec, M(0), PixelCounts.Zero, 10, [], [], RunStatus.Running, null);
+        for (var n = 1; n <= 100; n++) sub.Tell(s0 with { Number = n, Matrix = M(n) });
+        sub.Tell(s0 with { Number = 50 }); // an older one arriving late is dropped
+        AwaitAssert(() =>
+        {
+            Assert.True(channel.Reader.TryPeek(out var latest));
+            Assert.Equal(100, latest.Number);
+        }, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, channel.Reader.Count);
+    }
+}

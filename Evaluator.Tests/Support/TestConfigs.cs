@@ -1,0 +1,32 @@
+using Akka.Configuration;
+using Evaluator.Node.Runtime;
+
+namespace Evaluator.Tests.Support;
+
+/// <summary>Configurations for TestKit systems built from the node's own HOCON.</summary>
+public static class TestConfigs
+{
+    public static EvaluatorSettings Settings(int batchPixels = 1 << 20, string dataDir = "unused") =>
+        new(dataDir, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), batchPixels,
+            1, 2, 200, TimeSpan.FromSeconds(10), 0);
+
+    /// <summary>
+    /// A local (non-cluster) system with the project's serializer bindings, and every local
+    /// message serialized and deserialized (serialize-messages = on) so the protocol is exercised.
+    /// </summary>
+    public static Config LocalSerializing() => ConfigurationFactory.ParseString("""
+        akka.actor.provider = local
+        akka.extensions = []
+        akka.actor.serialize-messages = on
+        akka.actor.serialization-settings.allow-unregistered-types = on
+        akka.loglevel = WARNING
+        """).WithFallback(NodeConfig.Load(environment: _ => null));
+
+    /// <summary>A local system with a real SQLite journal in <paramref name="dataDir"/>.</summary>
+    public static Config LocalWithJournal(string dataDir, int snapshotEvery = 200) => ConfigurationFactory.ParseString($"""
+        akka.actor.provider = local
+        akka.extensions = []
+        akka.loglevel = WARNING
+        evaluator.coordinator-snapshot-every = {snapshotEvery}
+        """).WithFallback(NodeConfig.Load(overrides: $"evaluator.data-dir = {NodeConfig.Quote(dataDir)}", environment: _ => null));
+}
