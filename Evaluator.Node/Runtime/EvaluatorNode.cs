@@ -15,6 +15,9 @@ namespace Evaluator.Node.Runtime;
 /// </summary>
 public sealed class EvaluatorNode : IAsyncDisposable
 {
+    /// <summary>Nodes with this role host shards and coordinators; others are clients.</summary>
+    public const string WorkerRole = "worker";
+
     private EvaluatorNode(ActorSystem system, EvaluatorSettings settings, IActorRef coordinators, IActorRef shards,
         IActorRef mediator)
     {
@@ -43,9 +46,15 @@ public sealed class EvaluatorNode : IAsyncDisposable
         try
         {
             var cluster = Cluster.Get(system);
+            var worker = cluster.SelfRoles.Contains(WorkerRole);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
+            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            {
+                if (!worker)
+                    throw new ConfigurationException("a client node needs seed nodes (--seed-nodes or EVALUATOR_SEED_NODES)");
+                cluster.Join(cluster.SelfAddress);
+            }
             await up.Task.WaitAsync(joinTimeout ?? TimeSpan.FromSeconds(60));
 
             var mediator = DistributedPubSub.Get(system).Mediator;
@@ -54,8 +63,18 @@ public sealed class EvaluatorNode : IAsyncDisposable
             var maxShards = Math.Max(10, Environment.ProcessorCount * 10);
             var materializer = system.Materializer();
 
-            // The regions reference each other: the shard region is started first with a proxy to
-            // the coordinator region's name, which ShardRegion(...) resolves once it exists.
+            if (!worker)
+            {
+                // A client (submit, runs): talks to the entities on the workers through proxies.
+                var shardProxy = await sharding.StartProxyAsync(EntityIds.ShardRegion, WorkerRole,
+                    new EntityIds.PartitionExtractor(maxShards));
+                var coordinatorProxy = await sharding.StartProxyAsync(EntityIds.CoordinatorRegion, WorkerRole,
+                    new EntityIds.RunExtractor(maxShards));
+                return new EvaluatorNode(system, settings, coordinatorProxy, shardProxy, mediator);
+            }
+
+            // The regions reference each other: the shard entities get the coordinator region,
+            // which exists by the time the first entity is created.
             IActorRef? coordinators = null;
             var shards = await sharding.StartAsync(EntityIds.ShardRegion,
                 _ => ShardActor.Props(settings, coordinators!, materializer),
@@ -71,6 +90,8 @@ public sealed class EvaluatorNode : IAsyncDisposable
             throw;
         }
     }
+
+    public Address Address => Cluster.Get(System).SelfAddress;
 
     public async ValueTask DisposeAsync()
     {

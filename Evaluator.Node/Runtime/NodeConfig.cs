@@ -46,7 +46,19 @@ public static class NodeConfig
         ("EVALUATOR_PORT", "akka.remote.dot-netty.tcp.port"),
         ("EVALUATOR_JOURNAL_PROVIDER", "akka.persistence.journal.sql.provider-name"),
         ("EVALUATOR_JOURNAL_CONNECTION", "akka.persistence.journal.sql.connection-string"),
+        ("EVALUATOR_DOWN_AFTER", "akka.cluster.split-brain-resolver.stable-after"),
     ];
+
+    /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
+    public static IReadOnlyList<(string Variable, string Key)> EnvironmentListOverrides { get; } =
+    [
+        ("EVALUATOR_SEED_NODES", "akka.cluster.seed-nodes"),
+        ("EVALUATOR_ROLES", "akka.cluster.roles"),
+    ];
+
+    /// <summary>Every environment variable the node reads.</summary>
+    public static IEnumerable<string> EnvironmentVariables =>
+        EnvironmentOverrides.Concat(EnvironmentListOverrides).Select(o => o.Variable).Append("EVALUATOR_HOCON_DIR");
 
     /// <summary>The HOCON text of the overrides set in <paramref name="environment"/>.</summary>
     public static string FromEnvironment(Func<string, string?> environment)
@@ -55,7 +67,11 @@ public static class NodeConfig
             .Select(o => (o.Key, Value: environment(o.Variable)))
             .Where(o => !string.IsNullOrEmpty(o.Value))
             .Select(o => $"{o.Key} = {Quote(o.Value!)}");
-        return string.Join("\n", lines);
+        var lists = EnvironmentListOverrides
+            .Select(o => (o.Key, Value: environment(o.Variable)))
+            .Where(o => !string.IsNullOrEmpty(o.Value))
+            .Select(o => $"{o.Key} = [{string.Join(", ", o.Value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Quote))}]");
+        return string.Join("\n", lines.Concat(lists));
     }
 
     public static Config Load(string role = "single-node", string? overrides = null,

@@ -1,0 +1,109 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Actors;
+using Evaluator.Node.Cli;
+using Evaluator.Node.Inputs;
+using Evaluator.Node.Runtime;
+using Evaluator.Tests.Support;
+
+namespace Evaluator.Tests.Cluster;
+
+[CollectionDefinition("cluster", DisableParallelization = true)]
+public sealed class ClusterCollection;
+
+/// <summary>
+/// Several ActorSystems in one process, each a node on a real loopback TCP port: two workers
+/// and a client. Sharding spreads the partitions, pub-sub reaches the client, and a worker
+/// that dies mid-run loses nothing: its partitions re-home and resume from the coordinator.
+/// </summary>
+[Collection("cluster")]
+public sealed class InProcessClusterTests : IAsyncLifetime
+{
+    private readonly List<EvaluatorNode> _nodes = [];
+    private readonly string _dir = TestEnvironment.TempDir("cluster");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes)
+        {
+            await n.System.Terminate().WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(_ => { });
+        }
+    }
+
+    private async Task<EvaluatorNode> Node(string roles, Address? seed, string extra = "")
+    {
+        var overrides = ServeCommand.ClusterOverrides("127.0.0.1", 0, seed?.ToString(), roles, Path.Combine(_dir, "data")) +
+                        "akka.cluster.split-brain-resolver.stable-after = 2s\n" +
+                        "akka.cluster.failure-detector.acceptable-heartbeat-pause = 1s\n" +
+                        "akka.cluster.failure-detector.heartbeat-interval = 200ms\n" + extra;
+        var node = await EvaluatorNode.StartAsync(NodeConfig.Load("cluster", overrides), TimeSpan.FromSeconds(30));
+        _nodes.Add(node);
+        return node;
+    }
+
+    private StartRun Run(Dataset ds, string runId, int partitions, RunSpec spec)
+    {
+        var pairs = PairDiscovery.Discover(ds.GroundTruthDir, ds.PredictionDir, PairLayout.Plain);
+        var parts = PairDiscovery.Partition(pairs, partitions, 1 << 20, null);
+        return new StartRun(runId, spec, parts, PairDiscovery.ExpectedPixels(pairs, null), RunClient.Fingerprint(spec, parts), false);
+    }
+
+    [Fact]
+    public async Task Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result()
+    {
+        var a = await Node("worker", null);
+        var b = await Node("worker", a.Address);
+        var client = await Node("client", a.Address);
+        var ds = new Dataset(_dir, Dataset.Format.NpyU16, pairs: 24, width: 64, height: 64, classes: 40, seed: 5);
+        var spec = new RunSpec(40, ignoreLabels: [255]);
+        var start = Run(ds, "spread", 8, spec);
+
+        var snapshots = 0;
+        var final = await RunClient.RunAsync(client, start, (_, _) => snapshots++).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(RunStatus.Completed, final.Status);
+        var expected = ds.Recount(spec);
+        Assert.Equal(expected.Matrix, final.Matrix);
+        Assert.Equal(expected.Pixels, final.Pixels);
+        Assert.True(snapshots >= 1);
+
+        // Both workers host shards of the partition entities.
+        var stats = await a.Shards.Ask<ShardRegionStats>(GetShardRegionStats.Instance, TimeSpan.FromSeconds(5));
+        var statsB = await b.Shards.Ask<ShardRegionStats>(GetShardRegionStats.Instance, TimeSpan.FromSeconds(5));
+        Assert.True(stats.Stats.Count > 0 || statsB.Stats.Count > 0);
+        var regions = await a.Shards.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
+        Assert.Equal(2, regions.Regions.Count(r => r.Value.Stats.Count > 0));
+    }
+
+    [Fact]
+    public async Task A_worker_lost_mid_run_loses_and_duplicates_nothing()
+    {
+        var a = await Node("worker", null);
+        // The doomed worker is slow, so that the run is certainly mid-way when it dies.
+        var b = await Node("worker", a.Address, "evaluator.throttle-pairs-per-second = 10\n");
+        var client = await Node("client", a.Address);
+        var ds = new Dataset(_dir, Dataset.Format.NpyU8, pairs: 40, width: 32, height: 32, classes: 7, seed: 6);
+        var spec = new RunSpec(7, ignoreLabels: [255]);
+        var start = Run(ds, "lost-worker", 8, spec);
+
+        var killed = false;
+        var final = await RunClient.RunAsync(client, start, (s, _) =>
+        {
+            // Once some but not all batches are in, crash worker B (no graceful leave).
+            if (killed || s.Partitions.Sum(p => p.Watermark) == 0 || s.Final) return;
+            killed = true;
+            b.System.Terminate();
+        }).WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(killed);
+        Assert.Equal(RunStatus.Completed, final.Status);
+        var expected = ds.Recount(spec);
+        Assert.Equal(expected.Matrix, final.Matrix);
+        Assert.Equal(expected.Pixels, final.Pixels);
+    }
+}
