@@ -53,15 +53,18 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         return new StartRun(runId, spec, parts, PairDiscovery.ExpectedPixels(pairs, null), RunClient.Fingerprint(spec, parts), false);
     }
 
-    [Fact]
-    public async Task Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result()
+    [Theory]
+    [InlineData(Journals.Sqlite)]
+    [InlineData(Journals.Postgres)]
+    public async Task Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result(string journal)
     {
-        var a = await Node("worker", null);
-        var b = await Node("worker", a.Address);
-        var client = await Node("client", a.Address);
+        var j = Journals.Hocon(journal);
+        var a = await Node("worker", null, j);
+        var b = await Node("worker", a.Address, j);
+        var client = await Node("client", a.Address, j);
         var ds = new Dataset(_dir, Dataset.Format.NpyU16, pairs: 24, width: 64, height: 64, classes: 40, seed: 5);
         var spec = new RunSpec(40, ignoreLabels: [255]);
-        var start = Run(ds, "spread", 8, spec);
+        var start = Run(ds, "spread-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
         var snapshots = 0;
         var final = await RunClient.RunAsync(client, start, (_, _) => snapshots++).WaitAsync(TimeSpan.FromSeconds(60));
@@ -80,16 +83,19 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         Assert.Equal(2, regions.Regions.Count(r => r.Value.Stats.Count > 0));
     }
 
-    [Fact]
-    public async Task A_worker_lost_mid_run_loses_and_duplicates_nothing()
+    [Theory]
+    [InlineData(Journals.Sqlite)]
+    [InlineData(Journals.Postgres)]
+    public async Task A_worker_lost_mid_run_loses_and_duplicates_nothing(string journal)
     {
-        var a = await Node("worker", null);
+        var j = Journals.Hocon(journal);
+        var a = await Node("worker", null, j);
         // The doomed worker is slow, so that the run is certainly mid-way when it dies.
-        var b = await Node("worker", a.Address, "evaluator.throttle-pairs-per-second = 10\n");
-        var client = await Node("client", a.Address);
+        var b = await Node("worker", a.Address, j + "evaluator.throttle-pairs-per-second = 10\n");
+        var client = await Node("client", a.Address, j);
         var ds = new Dataset(_dir, Dataset.Format.NpyU8, pairs: 40, width: 32, height: 32, classes: 7, seed: 6);
         var spec = new RunSpec(7, ignoreLabels: [255]);
-        var start = Run(ds, "lost-worker", 8, spec);
+        var start = Run(ds, "lost-worker-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
         var killed = false;
         var final = await RunClient.RunAsync(client, start, (s, _) =>
