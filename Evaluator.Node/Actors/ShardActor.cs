@@ -124,6 +124,13 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
     {
         if (b.Seq == _watermark)
         {
+            if (b.Bad is { } unreadable && !_start!.SkipBad)
+            {
+                // Every batch before it is counted: the run stops here, keeping them.
+                Sender.Tell(StreamAck.Instance);
+                Fail(unreadable.Error);
+                return;
+            }
             try
             {
                 Count(b);

@@ -105,6 +105,31 @@ public static class EvaluateCommand
         return new RawLayout([.. dims], dtype);
     }
 
+    /// <summary>
+    /// The process's peak resident set size: VmHWM of /proc/self/status on Linux, else the
+    /// runtime's peak working set.
+    /// </summary>
+    public static long PeakMemoryBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+                var kb = line["VmHWM:".Length..].Trim();
+                if (kb.EndsWith(" kB", StringComparison.Ordinal)
+                    && long.TryParse(kb[..^3].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+                    return v * 1024;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // no /proc (not Linux): fall through
+        }
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
+    }
+
     public static async Task<int> RunAsync(Options o, CancellationToken cancel)
     {
         var console = AnsiConsole.Console;
@@ -141,6 +166,8 @@ public static class EvaluateCommand
         var reportModel = final.ToReport();
         ReportOutput.PrintTable(console, reportModel);
         ReportOutput.PrintBadPairs(console, final.BadPairs);
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"peak memory: {PeakMemoryBytes() / (1024 * 1024):N0} MiB")));
         if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportOutput.Json(final), cancel);
         if (o.Csv is not null) await File.WriteAllTextAsync(o.Csv, ReportOutput.Csv(reportModel), cancel);
 

@@ -17,7 +17,11 @@ namespace Evaluator.Node.Streams;
 /// </summary>
 public static class PartitionSource
 {
-    /// <summary>Decoded pairs, or the reason a pair could not be read (with --skip-bad).</summary>
+    /// <summary>
+    /// Decoded pairs, or the reason a pair could not be read. An unreadable pair travels down the
+    /// stream in its place (it does not fail the stream), so that the pairs before it are counted
+    /// first whatever the decode parallelism; the shard then skips it (--skip-bad) or fails the run.
+    /// </summary>
     private sealed record Decoded(long Seq, FilePair Pair, LabelArray? GroundTruth, LabelArray? Prediction, BadPair? Bad);
 
     public static Source<Batch, NotUsed> Create(StartPartition start, EvaluatorSettings settings)
@@ -28,7 +32,7 @@ public static class PartitionSource
         var batchPixels = start.Assignment.BatchPixels > 0 ? start.Assignment.BatchPixels : settings.BatchPixels;
 
         var source = Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
-            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw, start.SkipBad)))
+            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw)))
             .SelectMany(d => Slices(start, d, batchPixels));
         if (settings.ThrottlePairsPerSecond > 0)
         {
@@ -47,17 +51,20 @@ public static class PartitionSource
                 new StreamInit(start.RunId, start.Partition),
                 StreamAck.Instance,
                 new StreamCompleted(start.RunId, start.Partition),
-                e => new StreamFailed(start.RunId, start.Partition, e.Message)))
+                e => new StreamFailed(start.RunId, start.Partition, e.Message))
+                // The sink would otherwise buffer up to 16 batches (the materializer's default)
+                // while it waits for each acknowledgement: tens of MiB per partition.
+                .WithAttributes(Attributes.CreateInputBuffer(1, 1)))
             .Run(materializer);
 
-    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool skipBad)
+    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw)
     {
         try
         {
             var (gt, pred) = LabelFileReader.ReadPair(pair, raw);
             return new Decoded(seq, pair, gt, pred, null);
         }
-        catch (EvaluatorException e) when (skipBad)
+        catch (EvaluatorException e)
         {
             return new Decoded(seq, pair, null, null, new BadPair(pair.GroundTruth, pair.Prediction, e.Message));
         }

@@ -18,6 +18,9 @@ public sealed class Dataset
         long ignoreLabel = 255, double ignoreFraction = 0.05)
     {
         Root = root;
+        DataFormat = format;
+        Width = width;
+        Height = height;
         GroundTruthDir = Path.Combine(root, "gt");
         PredictionDir = Path.Combine(root, "pred");
         Directory.CreateDirectory(GroundTruthDir);
@@ -38,11 +41,10 @@ public sealed class Dataset
                     pred[k] = rng.Next(8) == 0 ? rng.Next(classes) : t == ignoreLabel ? 0 : t;
                 }
             }
-            var name = $"sub{i % 3}/img_{i:D4}";
             Directory.CreateDirectory(Path.Combine(GroundTruthDir, $"sub{i % 3}"));
             Directory.CreateDirectory(Path.Combine(PredictionDir, $"sub{i % 3}"));
-            Write(Path.Combine(GroundTruthDir, name), format, width, height, gt);
-            Write(Path.Combine(PredictionDir, name), format, width, height, pred);
+            Write(Path.Combine(GroundTruthDir, Name(i)), format, width, height, gt);
+            Write(Path.Combine(PredictionDir, Name(i)), format, width, height, pred);
             _pairs.Add((gt, pred));
         }
     }
@@ -50,6 +52,35 @@ public sealed class Dataset
     public string Root { get; }
     public string GroundTruthDir { get; }
     public string PredictionDir { get; }
+    public Format DataFormat { get; }
+    public int Width { get; }
+    public int Height { get; }
+
+    /// <summary>Relative path of pair <paramref name="i"/> without extension (the same on both sides).</summary>
+    private static string Name(int i) => Path.Combine($"sub{i % 3}", $"img_{i:D4}");
+
+    /// <summary>The ground-truth file of pair <paramref name="i"/> (absolute).</summary>
+    public string GroundTruthPath(int i) => Path.GetFullPath(Path.Combine(GroundTruthDir, Name(i)) + Extension(DataFormat));
+
+    /// <summary>The prediction file of pair <paramref name="i"/> (absolute).</summary>
+    public string PredictionPath(int i) => Path.GetFullPath(Path.Combine(PredictionDir, Name(i)) + Extension(DataFormat));
+
+    /// <summary>Pair indices in the order the product takes them (ordinal order of the ground-truth paths).</summary>
+    public IReadOnlyList<int> SortedIndices =>
+        [.. Enumerable.Range(0, _pairs.Count).OrderBy(GroundTruthPath, StringComparer.Ordinal)];
+
+    /// <summary>Copies of the labels of pair <paramref name="i"/>.</summary>
+    public (long[] GroundTruth, long[] Prediction) Labels(int i) => ((long[])_pairs[i].Gt.Clone(), (long[])_pairs[i].Pred.Clone());
+
+    /// <summary>Overwrites both files of pair <paramref name="i"/> (same format and shape) and what the recount uses.</summary>
+    public void Rewrite(int i, long[] groundTruth, long[] prediction)
+    {
+        if (groundTruth.Length != Width * Height || prediction.Length != Width * Height)
+            throw new ArgumentException($"pair {i} needs {Width * Height} labels on each side");
+        Write(Path.Combine(GroundTruthDir, Name(i)), DataFormat, Width, Height, groundTruth);
+        Write(Path.Combine(PredictionDir, Name(i)), DataFormat, Width, Height, prediction);
+        _pairs[i] = ((long[])groundTruth.Clone(), (long[])prediction.Clone());
+    }
 
     public static string Extension(Format f) => f switch
     {
