@@ -92,6 +92,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     protected override void OnReplaySuccess()
     {
+        _log.Info("run {0}: coordinator up on {1}", _runId, Akka.Cluster.Cluster.Get(Context.System).SelfAddress);
         if (_start is not null && _status == RunStatus.Running) StartTimers();
     }
 

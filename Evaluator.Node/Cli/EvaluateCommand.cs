@@ -24,6 +24,15 @@ public static class EvaluateCommand
 
     public static Command Create()
     {
+        var cmd = new Command("evaluate", "Evaluate predictions against ground truth on an embedded one-node cluster.");
+        var bind = AddRunOptions(cmd);
+        cmd.SetAction((r, cancel) => RunAsync(bind(r), cancel));
+        return cmd;
+    }
+
+    /// <summary>Adds the options of a run (shared by evaluate and submit) and returns their binder.</summary>
+    public static Func<ParseResult, Options> AddRunOptions(Command cmd)
+    {
         var gt = new Option<string>("--gt") { Description = "Ground-truth file or directory.", Required = true };
         var pred = new Option<string>("--pred") { Description = "Prediction file or directory.", Required = true };
         var classes = new Option<int>("--classes") { Description = "Number of classes C (1..4096).", Required = true };
@@ -49,18 +58,18 @@ public static class EvaluateCommand
         var dtype = new Option<string?>("--dtype") { Description = "dtype of raw label files: uint8, uint16, int32, int64." };
         layout.AcceptOnlyFromAmong("plain", "cityscapes");
 
-        var cmd = new Command("evaluate", "Evaluate predictions against ground truth on an embedded one-node cluster.")
-        {
-            gt, pred, classes, names, ignore, labelMap, mapPred, oor, targets, categories, beta, report, csv, runId,
-            dataDir, partitions, batch, skipBad, layout, gtSuffix, predSuffix, shape, dtype,
-        };
-        cmd.SetAction((r, cancel) => RunAsync(new Options(
+        foreach (var o in new Option[]
+                 {
+                     gt, pred, classes, names, ignore, labelMap, mapPred, oor, targets, categories, beta, report, csv,
+                     runId, dataDir, partitions, batch, skipBad, layout, gtSuffix, predSuffix, shape, dtype,
+                 })
+            cmd.Options.Add(o);
+        return r => new Options(
             r.GetValue(gt)!, r.GetValue(pred)!, r.GetValue(classes), r.GetValue(names), r.GetValue(ignore) ?? [],
             r.GetValue(labelMap), r.GetValue(mapPred), r.GetValue(oor), r.GetValue(targets) ?? [], r.GetValue(categories),
             r.GetValue(beta), r.GetValue(report), r.GetValue(csv), r.GetValue(runId), r.GetValue(dataDir),
             r.GetValue(partitions), r.GetValue(batch), r.GetValue(skipBad), r.GetValue(layout)!, r.GetValue(gtSuffix),
-            r.GetValue(predSuffix), r.GetValue(shape), r.GetValue(dtype)), cancel));
-        return cmd;
+            r.GetValue(predSuffix), r.GetValue(shape), r.GetValue(dtype));
     }
 
     public static RunSpec BuildSpec(Options o)
@@ -130,7 +139,12 @@ public static class EvaluateCommand
         return self.PeakWorkingSet64;
     }
 
-    public static async Task<int> RunAsync(Options o, CancellationToken cancel)
+    /// <summary>
+    /// Runs a dataset: on an embedded one-node cluster (evaluate), or, with role "cluster" and
+    /// client overrides, on a running cluster that this process joins as a client (submit).
+    /// </summary>
+    public static async Task<int> RunAsync(Options o, CancellationToken cancel, string role = "single-node",
+        string clusterOverrides = "")
     {
         var console = AnsiConsole.Console;
         var spec = BuildSpec(o);
@@ -140,21 +154,24 @@ public static class EvaluateCommand
         var preset = o.Layout == "cityscapes" ? PairLayout.Cityscapes : PairLayout.Plain;
         var layout = new PairLayout(o.GtSuffix ?? preset.GroundTruthSuffix, o.PredSuffix ?? preset.PredictionSuffix);
 
-        var overrides = new StringBuilder();
+        var overrides = new StringBuilder(clusterOverrides);
         if (o.DataDir is not null) overrides.AppendLine($"evaluator.data-dir = {NodeConfig.Quote(o.DataDir)}");
         if (o.Partitions is { } np) overrides.AppendLine(CultureInfo.InvariantCulture, $"evaluator.partitions = {np}");
         if (o.BatchPixels is { } bp) overrides.AppendLine(CultureInfo.InvariantCulture, $"evaluator.batch-pixels = {bp}");
-        var config = NodeConfig.Load("single-node", overrides.ToString());
+        var config = NodeConfig.Load(role, overrides.ToString());
         var settings = EvaluatorSettings.From(config);
-
         var pairs = PairDiscovery.Discover(o.GroundTruth, o.Prediction, layout);
-        var partitions = PairDiscovery.Partition(pairs, settings.EffectivePartitions, settings.BatchPixels, raw);
         var expected = PairDiscovery.ExpectedPixels(pairs, raw);
-        var start = new StartRun(runId, spec, partitions, expected, RunClient.Fingerprint(spec, partitions), o.SkipBad);
 
-        console.MarkupLine(Markup.Escape(
-            $"run {runId}: {pairs.Length:N0} pairs, {expected:N0} pixels, {partitions.Length} partitions, {spec.NumClasses} classes"));
         await using var node = await EvaluatorNode.StartAsync(config);
+        // Default partitions: one per core of every worker (cores of this machine, as a guess for the others).
+        var workers = Math.Max(1, Akka.Cluster.Cluster.Get(node.System).State.Members
+            .Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(EvaluatorNode.WorkerRole)));
+        var count = settings.Partitions > 0 ? settings.Partitions : workers * Environment.ProcessorCount;
+        var partitions = PairDiscovery.Partition(pairs, count, settings.BatchPixels, raw);
+        var start = new StartRun(runId, spec, partitions, expected, RunClient.Fingerprint(spec, partitions), o.SkipBad);
+        console.MarkupLine(Markup.Escape(
+            $"run {runId}: {pairs.Length:N0} pairs, {expected:N0} pixels, {partitions.Length} partitions on {workers} worker(s), {spec.NumClasses} classes"));
         var progress = new RunProgress(console, RunProgress.IsInteractive);
         var final = await progress.RunAsync(p => RunClient.RunAsync(node, start, (s, resumed) =>
         {

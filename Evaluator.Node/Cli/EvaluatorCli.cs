@@ -16,6 +16,8 @@ public static class EvaluatorCli
         var root = new RootCommand("Evaluator: exact int64 semantic-segmentation metrics (mean IoU and friends).");
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(SubmitCommand.Create());
+        root.Subcommands.Add(RunsCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Runtime;
+using Spectre.Console;
+
+namespace Evaluator.Node.Cli;
+
+/// <summary>
+/// <c>runs</c>: lists the runs a journal holds and their state, read from the persisted events
+/// (no coordinator is started, so listing never resumes a run). Works on the local SQLite
+/// journal (<c>--data-dir</c>) and on a cluster's PostgreSQL (EVALUATOR_JOURNAL_* variables).
+/// </summary>
+public static class RunsCommand
+{
+    public sealed record RunSummary(string RunId, RunStatus Status, long Pairs, long PairsDone, PixelCounts Pixels,
+        long ExpectedPixels, double? MeanIou, int BadPairs, string? Error);
+
+    public static Command Create()
+    {
+        var dataDir = new Option<string?>("--data-dir") { Description = "Journal directory of a SQLite journal (EVALUATOR_DATA_DIR)." };
+        var cmd = new Command("runs", "List the runs in the journal with their state.") { dataDir };
+        cmd.SetAction(async (r, cancel) =>
+        {
+            var runs = await ListAsync(r.GetValue(dataDir), cancel);
+            Print(AnsiConsole.Console, runs);
+            return EvaluatorCli.ExitOk;
+        });
+        return cmd;
+    }
+
+    public static async Task<IReadOnlyList<RunSummary>> ListAsync(string? dataDir, CancellationToken cancel = default)
+    {
+        var overrides = dataDir is null ? "" : $"evaluator.data-dir = {NodeConfig.Quote(dataDir)}";
+        var node = NodeConfig.Load("single-node", overrides);
+        var journal = node.GetConfig("akka.persistence.journal.sql");
+        var config = ConfigurationFactory.ParseString($"""
+            akka.actor.provider = local
+            akka.extensions = []
+            akka.persistence.query.journal.sql {"{"}
+              connection-string = {NodeConfig.Quote(journal.GetString("connection-string"))}
+              provider-name = {NodeConfig.Quote(journal.GetString("provider-name"))}
+            {"}"}
+            """).WithFallback(node).WithFallback(SqlPersistence.DefaultQueryConfiguration);
+        var system = ActorSystem.Create(NodeConfig.SystemName, config);
+        try
+        {
+            var mat = system.Materializer();
+            var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
+                .RunWith(Sink.Seq<string>(), mat);
+            var runs = new List<RunSummary>();
+            foreach (var id in ids.Order(StringComparer.Ordinal))
+            {
+                var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
+                    .Select(e => e.Event).RunWith(Sink.Seq<object>(), mat);
+                if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
+            }
+            return runs;
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>The coordinator's state from its events, as the coordinator itself recovers it.</summary>
+    public static RunSummary? Fold(string runId, IEnumerable<object> events)
+    {
+        StartRun? start = null;
+        var partials = new Dictionary<int, PartitionPartial>();
+        var status = RunStatus.Running;
+        string? error = null;
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case RunStarted s:
+                    start = s.Start;
+                    break;
+                case PartialRecorded p:
+                    partials[p.Partial.Partition] = p.Partial;
+                    break;
+                case RunFailed f:
+                    status = RunStatus.Failed;
+                    error = f.Error;
+                    break;
+                case RunResumed:
+                    status = RunStatus.Running;
+                    error = null;
+                    break;
+            }
+        }
+        if (start is null) return null;
+        var final = start.Partitions.All(p => partials.TryGetValue(p.Partition, out var x) && x.Final);
+        if (status == RunStatus.Running && final) status = RunStatus.Completed;
+        var matrix = ConfusionMatrix.Sum(start.Spec.NumClasses, partials.Values.Select(p => p.Matrix));
+        var pixels = partials.Values.Aggregate(PixelCounts.Zero, (a, p) => a + p.Pixels);
+        return new RunSummary(runId, status, start.Partitions.Sum(p => p.Pairs.Length), partials.Values.Sum(p => p.Watermark),
+            pixels, start.ExpectedPixels, MetricReport.Compute(start.Spec, matrix, pixels).MeanIou,
+            partials.Values.Sum(p => p.BadPairs.Length), error);
+    }
+
+    private static void Print(IAnsiConsole console, IReadOnlyList<RunSummary> runs)
+    {
+        if (runs.Count == 0)
+        {
+            console.WriteLine("no runs");
+            return;
+        }
+        var table = new Table().AddColumn("run").AddColumn("status").AddColumn(new TableColumn("pairs").RightAligned())
+            .AddColumn(new TableColumn("pixels").RightAligned()).AddColumn(new TableColumn("mean IoU").RightAligned())
+            .AddColumn("error");
+        foreach (var r in runs)
+        {
+            table.AddRow(Markup.Escape(r.RunId), r.Status.ToString().ToLowerInvariant(),
+                string.Create(CultureInfo.InvariantCulture, $"{r.PairsDone:N0}/{r.Pairs:N0}"),
+                string.Create(CultureInfo.InvariantCulture, $"{r.Pixels.Total:N0}/{r.ExpectedPixels:N0}"),
+                ReportOutput.Fmt(r.MeanIou), Markup.Escape(r.Error ?? ""));
+        }
+        console.Write(table);
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+
+namespace Evaluator.Node.Cli;
+
+/// <summary>
+/// <c>submit</c>: runs a dataset on a running cluster. This process joins as a client (no
+/// shards of its own), starts or resumes the run, prints live progress and the final table.
+/// Paths must be valid on the workers: they read the files where they lie (shared storage).
+/// </summary>
+public static class SubmitCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("submit", "Run a dataset on a running cluster (same options as evaluate).");
+        var bind = EvaluateCommand.AddRunOptions(cmd);
+        var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed nodes of the cluster (EVALUATOR_SEED_NODES)." };
+        var hostname = new Option<string?>("--hostname") { Description = "Address the cluster reaches this client at (EVALUATOR_HOSTNAME)." };
+        cmd.Options.Add(seeds);
+        cmd.Options.Add(hostname);
+        cmd.SetAction((r, cancel) => EvaluateCommand.RunAsync(bind(r), cancel, "cluster",
+            ServeCommand.ClusterOverrides(r.GetValue(hostname), 0, r.GetValue(seeds), "client", null)));
+        return cmd;
+    }
+}
