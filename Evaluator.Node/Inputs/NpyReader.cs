@@ -30,42 +30,53 @@ public static partial class NpyReader
         return ParseHeader(head, path);
     }
 
+    /// <summary>Reads the file straight into the label array (one copy: file to array).</summary>
     public static LabelArray Read(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        var h = ParseHeader(bytes, path);
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var head = new byte[(int)Math.Min(f.Length, 65536 + 12)];
+        f.ReadExactly(head);
+        var h = ParseHeader(head, path);
         var size = h.DType.Size();
         var expected = checked(h.Count * size);
-        var actual = bytes.Length - h.DataOffset;
+        var actual = f.Length - h.DataOffset;
         if (actual != expected)
             throw new BadInputException(path,
                 $".npy data is {actual} bytes but shape ({string.Join(", ", h.Shape)}) of {h.DType.Name()} needs {expected}" +
                 (actual < expected ? " (truncated file)" : ""));
-        var data = bytes.AsSpan(h.DataOffset);
-        if (h.BigEndian && size > 1)
+        if (h.Count > Array.MaxLength) throw new BadInputException(path, $"{h.Count} labels is more than one array holds");
+        var n = (int)h.Count;
+        f.Position = h.DataOffset;
+        switch (h.DType)
         {
-            var swapped = data.ToArray();
-            switch (h.DType)
+            case LabelDType.UInt8:
             {
-                case LabelDType.UInt16:
-                    BinaryPrimitives.ReverseEndianness(
-                        MemoryMarshal.Cast<byte, ushort>(swapped),
-                        MemoryMarshal.Cast<byte, ushort>(swapped.AsSpan()));
-                    break;
-                case LabelDType.Int32:
-                    BinaryPrimitives.ReverseEndianness(
-                        MemoryMarshal.Cast<byte, int>(swapped),
-                        MemoryMarshal.Cast<byte, int>(swapped.AsSpan()));
-                    break;
-                default:
-                    BinaryPrimitives.ReverseEndianness(
-                        MemoryMarshal.Cast<byte, long>(swapped),
-                        MemoryMarshal.Cast<byte, long>(swapped.AsSpan()));
-                    break;
+                var data = GC.AllocateUninitializedArray<byte>(n);
+                f.ReadExactly(data);
+                return LabelArray.Of(data, h.Shape);
             }
-            return LabelArray.FromBytes(h.DType, swapped, h.Shape);
+            case LabelDType.UInt16:
+            {
+                var data = GC.AllocateUninitializedArray<ushort>(n);
+                f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+                if (h.BigEndian) BinaryPrimitives.ReverseEndianness(data, data);
+                return LabelArray.Of(data, h.Shape);
+            }
+            case LabelDType.Int32:
+            {
+                var data = GC.AllocateUninitializedArray<int>(n);
+                f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+                if (h.BigEndian) BinaryPrimitives.ReverseEndianness(data, data);
+                return LabelArray.Of(data, h.Shape);
+            }
+            default:
+            {
+                var data = GC.AllocateUninitializedArray<long>(n);
+                f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+                if (h.BigEndian) BinaryPrimitives.ReverseEndianness(data, data);
+                return LabelArray.Of(data, h.Shape);
+            }
         }
-        return LabelArray.FromBytes(h.DType, data, h.Shape);
     }
 
     public static Header ParseHeader(ReadOnlySpan<byte> bytes, string path)
