@@ -26,12 +26,16 @@ public sealed record PartialAccepted(string RunId, int Partition, long Watermark
 public sealed record PartitionFailed(string RunId, int Partition, long Watermark, string Error) : IRunMessage;
 
 /// <summary>Creates a run, or resumes the run of that id if it has the same fingerprint.</summary>
+/// <remarks>
+/// An <see cref="Ingest"/> run has no files: clients push its batches (HTTP) until it is completed.
+/// </remarks>
 public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<PartitionAssignment> Partitions,
-    long ExpectedPixels, string Fingerprint, bool SkipBad) : IRunMessage
+    long ExpectedPixels, string Fingerprint, bool SkipBad, bool Ingest = false) : IRunMessage
 {
     public bool Equals(StartRun? o) =>
         o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
-        && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad;
+        && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad
+        && Ingest == o.Ingest;
 
     public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
 }

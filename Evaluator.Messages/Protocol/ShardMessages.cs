@@ -5,7 +5,7 @@ namespace Evaluator.Messages.Protocol;
 /// partial to resume from. Idempotent: a shard already running ignores it.
 /// </summary>
 public sealed record StartPartition(string RunId, int Partition, RunSpec Spec, PartitionAssignment Assignment,
-    PartitionPartial Resume, bool SkipBad) : IPartitionMessage;
+    PartitionPartial Resume, bool SkipBad, bool Ingest = false) : IPartitionMessage;
 
 /// <summary>
 /// Batch <see cref="Seq"/> of a partition: one image pair (the partition's pairs are numbered

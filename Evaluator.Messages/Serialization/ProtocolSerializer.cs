@@ -41,6 +41,12 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(RunFailed)] = "E-RF",
         [typeof(RunResumed)] = "E-RR",
         [typeof(CoordinatorSnapshot)] = "S-C",
+        [typeof(IngestBatch)] = "IB",
+        [typeof(IngestMatrix)] = "IM",
+        [typeof(IngestResult)] = "IR",
+        [typeof(RequestStart)] = "RQ",
+        [typeof(CompleteRun)] = "CR",
+        [typeof(CompletePartition)] = "CP",
     };
 
     /// <summary>Every type this serializer knows (tests check the protocol has no other).</summary>
@@ -63,6 +69,41 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 w.Assignment(s.Assignment);
                 w.Partial(s.Resume);
                 w.Bool(s.SkipBad);
+                w.Bool(s.Ingest);
+                break;
+            case IngestBatch b:
+                w.String(b.RunId);
+                w.Var(b.Partition);
+                w.Var(b.Seq);
+                w.Labels(b.GroundTruth, 0, b.GroundTruth.Length);
+                w.Labels(b.Prediction, 0, b.Prediction.Length);
+                w.String(b.Source);
+                break;
+            case IngestMatrix m:
+                w.String(m.RunId);
+                w.Var(m.Partition);
+                w.Var(m.Seq);
+                w.Matrix(m.Matrix);
+                w.Pixels(m.Pixels);
+                break;
+            case IngestResult r:
+                w.String(r.RunId);
+                w.Var(r.Partition);
+                w.Var(r.Seq);
+                w.Byte((byte)r.Outcome);
+                w.Var(r.Watermark);
+                w.NullableString(r.Error);
+                break;
+            case RequestStart q:
+                w.String(q.RunId);
+                w.Var(q.Partition);
+                break;
+            case CompleteRun c:
+                w.String(c.RunId);
+                break;
+            case CompletePartition c:
+                w.String(c.RunId);
+                w.Var(c.Partition);
                 break;
             case Batch b:
                 w.String(b.RunId);
@@ -165,7 +206,13 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         var r = new WireReader(bytes, $"message '{manifest}'");
         object result = manifest switch
         {
-            "SP" => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool()),
+            "SP" => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool()),
+            "IB" => new IngestBatch(r.String(), r.Int(), r.Var(), r.Labels(), r.Labels(), r.String()),
+            "IM" => new IngestMatrix(r.String(), r.Int(), r.Var(), r.Matrix(), r.Pixels()),
+            "IR" => new IngestResult(r.String(), r.Int(), r.Var(), (IngestOutcome)r.Byte(), r.Var(), r.NullableString()),
+            "RQ" => new RequestStart(r.String(), r.Int()),
+            "CR" => new CompleteRun(r.String()),
+            "CP" => new CompletePartition(r.String(), r.Int()),
             "B" => ReadBatch(ref r),
             "ST" => new StopPartition(r.String(), r.Int()),
             "SI" => new StreamInit(r.String(), r.Int()),

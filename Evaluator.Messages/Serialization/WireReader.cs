@@ -124,7 +124,7 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
         new(String(), Int(), Var(), Matrix(), Pixels(), ReadList(ref this, static (ref WireReader r) => r.Bad()), Bool());
 
     public StartRun Start() =>
-        new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool());
+        new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 
     public RunSnapshot Snapshot() =>
         new(String(), Var(), DateTimeOffset.FromUnixTimeMilliseconds(Var()), Spec(), Matrix(), Pixels(), Var(),

@@ -146,6 +146,7 @@ public sealed class WireWriter
         Var(s.ExpectedPixels);
         String(s.Fingerprint);
         Bool(s.SkipBad);
+        Bool(s.Ingest);
     }
 
     public void Snapshot(RunSnapshot s)

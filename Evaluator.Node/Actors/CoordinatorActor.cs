@@ -72,6 +72,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             if (_start is null) Sender.Tell(new RunUnknown(_runId));
             else Sender.Tell(CurrentSnapshot());
         });
+        Command<RequestStart>(OnRequestStart);
+        Command<CompleteRun>(OnCompleteRun);
         Command<PublishTick>(_ => Publish(force: false));
         Command<RestartTick>(_ => KickPartitions());
         Command<SaveSnapshotSuccess>(s =>
@@ -235,13 +237,46 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>A shard asks for its start (it got an ingest request while idle).</summary>
+    private void OnRequestStart(RequestStart r)
+    {
+        if (_start is null || r.Partition < 0 || r.Partition >= _partials.Length)
+        {
+            Sender.Tell(new RunUnknown(_runId));
+            return;
+        }
+        var partial = _partials[r.Partition];
+        if (_status != RunStatus.Running) partial = partial with { Final = true };
+        Sender.Tell(new StartPartition(_runId, r.Partition, _start.Spec, _start.Partitions[r.Partition], partial,
+            _start.SkipBad, _start.Ingest));
+    }
+
+    /// <summary>Closes an ingest run: each partition ends at its committed watermark.</summary>
+    private void OnCompleteRun(CompleteRun c)
+    {
+        if (_start is null)
+        {
+            Sender.Tell(new RunUnknown(_runId));
+            return;
+        }
+        if (_start.Ingest && _status == RunStatus.Running)
+        {
+            for (var i = 0; i < _partials.Length; i++)
+            {
+                if (!_partials[i].Final) _shards.Tell(new CompletePartition(_runId, i));
+            }
+        }
+        Sender.Tell(CurrentSnapshot());
+    }
+
     private void KickPartitions()
     {
         if (_start is null || _status != RunStatus.Running) return;
         for (var i = 0; i < _partials.Length; i++)
         {
             if (_partials[i].Final) continue;
-            _shards.Tell(new StartPartition(_runId, i, _start.Spec, _start.Partitions[i], _partials[i], _start.SkipBad));
+            _shards.Tell(new StartPartition(_runId, i, _start.Spec, _start.Partitions[i], _partials[i], _start.SkipBad,
+                _start.Ingest));
         }
     }
 

@@ -46,6 +46,11 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
     private PixelCounts _pairPixels;
     private UniqueKillSwitch? _stream;
 
+    // Ingest (HTTP): requests that wait for a start, and replies that wait for the coordinator to
+    // persist the watermark they report (so a client never sees a watermark that could be lost).
+    private readonly List<(IActorRef Sender, object Message)> _waiting = [];
+    private readonly List<(IActorRef Sender, long Seq, IngestOutcome Outcome, long Needed)> _pendingReplies = [];
+
     public ShardActor(EvaluatorSettings settings, IActorRef coordinators,
         Func<StartPartition, IActorRef, UniqueKillSwitch> startStream)
     {
@@ -74,6 +79,114 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
         Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
         Receive<StreamCompleted>(_ => { });
         Receive<StreamFailed>(_ => { });
+        Receive<IngestBatch>(b => WaitForStart(b, b.RunId, b.Partition, b.Seq));
+        Receive<IngestMatrix>(m => WaitForStart(m, m.RunId, m.Partition, m.Seq));
+        Receive<CompletePartition>(c => WaitForStart(c, c.RunId, c.Partition, -1));
+        Receive<RunUnknown>(u =>
+        {
+            foreach (var (sender, message) in _waiting)
+            {
+                if (message is IPartitionMessage m and (IngestBatch or IngestMatrix))
+                    sender.Tell(new IngestResult(m.RunId, m.Partition, SeqOf(message), IngestOutcome.UnknownRun, 0,
+                        $"run '{u.RunId}' has no ingest partition {m.Partition}"));
+            }
+            _waiting.Clear();
+        });
+    }
+
+    private static long SeqOf(object message) => message switch
+    {
+        IngestBatch b => b.Seq,
+        IngestMatrix m => m.Seq,
+        _ => -1,
+    };
+
+    /// <summary>
+    /// An ingest request for a shard that is not running: finished partitions answer at once;
+    /// otherwise the request waits while the shard asks its coordinator for a start.
+    /// </summary>
+    private void WaitForStart(object message, string runId, int partition, long seq)
+    {
+        if (_start is { Ingest: true } && _final)
+        {
+            if (seq >= 0)
+                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Closed, _ackedWatermark,
+                    $"run '{runId}' is complete"));
+            return;
+        }
+        _waiting.Add((Sender, message));
+        if (_waiting.Count == 1) _coordinators.Tell(new RequestStart(runId, partition));
+    }
+
+    private void Ingesting()
+    {
+        Receive<StartPartition>(_ => { });
+        Receive<IngestBatch>(b => Ingest(b.RunId, b.Partition, b.Seq,
+            () => LabelCounting.Count(_counter!, b.GroundTruth, b.Prediction, _matrix, b.Source)));
+        Receive<IngestMatrix>(m => Ingest(m.RunId, m.Partition, m.Seq, () =>
+        {
+            if (m.Matrix.NumClasses != _matrix.NumClasses)
+                throw new InvalidRunSpecException($"a {m.Matrix.NumClasses}-class matrix for a {_matrix.NumClasses}-class run");
+            if (m.Pixels.Counted != m.Matrix.Total)
+                throw new InvalidRunSpecException($"counted pixels {m.Pixels.Counted} differ from the matrix total {m.Matrix.Total}");
+            _matrix.Merge(m.Matrix);
+            return m.Pixels;
+        }));
+        Receive<CompletePartition>(_ =>
+        {
+            _final = true;
+            SendIfNeeded();
+            ReplyCommitted();
+        });
+        Receive<PartialAccepted>(OnAccepted);
+        Receive<SendPartial>(_ => SendIfNeeded());
+        Receive<StopPartition>(_ => { });
+    }
+
+    private void Ingest(string runId, int partition, long seq, Func<PixelCounts> count)
+    {
+        if (_final)
+        {
+            Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Closed, _ackedWatermark, $"run '{runId}' is complete"));
+            return;
+        }
+        if (seq < _watermark)
+        {
+            _pendingReplies.Add((Sender, seq, IngestOutcome.Duplicate, seq + 1));
+        }
+        else if (seq > _watermark)
+        {
+            Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Gap, _watermark,
+                $"batch {seq} is ahead: the next expected batch of partition {partition} is {_watermark}"));
+            return;
+        }
+        else
+        {
+            try
+            {
+                _pixels += count();
+            }
+            catch (EvaluatorException e)
+            {
+                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Invalid, _ackedWatermark, e.Message));
+                return;
+            }
+            _watermark++;
+            _pendingReplies.Add((Sender, seq, IngestOutcome.Counted, _watermark));
+            SendIfNeeded();
+        }
+        ReplyCommitted();
+    }
+
+    /// <summary>Answers every ingest whose watermark the coordinator has persisted.</summary>
+    private void ReplyCommitted()
+    {
+        _pendingReplies.RemoveAll(p =>
+        {
+            if (p.Needed > _ackedWatermark) return false;
+            p.Sender.Tell(new IngestResult(_start!.RunId, _start.Partition, p.Seq, p.Outcome, _ackedWatermark, null));
+            return true;
+        });
     }
 
     private void Running()
@@ -102,7 +215,15 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
 
     private void Begin(StartPartition start)
     {
-        if (start.Resume.Final) return; // nothing left to do
+        if (start.Resume.Final)
+        {
+            // Nothing left to do; waiting ingest requests learn that the run is closed.
+            _start = start;
+            _final = true;
+            _ackedWatermark = start.Resume.Watermark;
+            Retell();
+            return;
+        }
         _start = start;
         _counter = _counter is not null && _counter.Spec.Equals(start.Spec) ? _counter : new ConfusionCounter(start.Spec);
         _matrix = start.Resume.Matrix.Clone();
@@ -116,8 +237,23 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
         _log.Info("run {0} partition {1}: starting at batch {2} of {3}", start.RunId, start.Partition, _watermark,
             start.Assignment.Pairs.Length);
         Timers.StartPeriodicTimer("partial", SendPartial.Instance, _settings.PartialInterval);
-        _stream = _startStream(start, Self);
-        Become(Running);
+        if (start.Ingest)
+        {
+            Become(Ingesting);
+        }
+        else
+        {
+            _stream = _startStream(start, Self);
+            Become(Running);
+        }
+        Retell();
+    }
+
+    /// <summary>Requests that waited for the start go round again, in their order.</summary>
+    private void Retell()
+    {
+        foreach (var (sender, message) in _waiting) Self.Tell(message, sender);
+        _waiting.Clear();
     }
 
     private void OnBatch(Batch b)
@@ -225,6 +361,7 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
     {
         if (a.Watermark >= _ackedWatermark) _ackedWatermark = a.Watermark;
         if (a.Final) _ackedFinal = true;
+        ReplyCommitted();
         if (_final && _ackedFinal)
         {
             Timers.Cancel("partial");

@@ -18,6 +18,7 @@ public static class EvaluatorCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(RunsCommand.Create());
+        root.Subcommands.Add(WatchCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

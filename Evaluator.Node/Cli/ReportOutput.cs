@@ -48,16 +48,32 @@ public static class ReportOutput
     public static string Fmt(double? v) => v is { } x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
-    public static string Json(RunSnapshot s)
+    public static string Json(RunSnapshot s, bool indented = true)
     {
         using var stream = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = indented }))
         {
             // The metric report, then the run's extra fields, in one object.
             var report = System.Text.Json.JsonDocument.Parse(s.ToReport().ToJson(indented: false));
             w.WriteStartObject();
             foreach (var prop in report.RootElement.EnumerateObject()) prop.WriteTo(w);
             w.WriteString("status", s.Status.ToString().ToLowerInvariant());
+            w.WriteBoolean("final", s.Final);
+            w.WriteNumber("snapshot", s.Number);
+            w.WriteString("time", s.Time);
+            w.WriteNumber("expected_pixels", s.ExpectedPixels);
+            w.WriteStartArray("partitions");
+            foreach (var p in s.Partitions)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("partition", p.Partition);
+                w.WriteNumber("watermark", p.Watermark);
+                w.WriteNumber("batches", p.Batches);
+                w.WriteNumber("pixels", p.Pixels);
+                w.WriteBoolean("final", p.Final);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             if (s.Error is null) w.WriteNull("error");
             else w.WriteString("error", s.Error);
             w.WriteStartArray("bad_pairs");

@@ -37,34 +37,40 @@ public static class RunsCommand
         return cmd;
     }
 
+    /// <summary>The runs of a running node's own journal.</summary>
+    public static async Task<IReadOnlyList<RunSummary>> ListAsync(EvaluatorNode node)
+    {
+        var query = PersistenceQuery.Get(node.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        return await ListAsync(query, node.System.Materializer());
+    }
+
+    private static async Task<IReadOnlyList<RunSummary>> ListAsync(SqlReadJournal query, IMaterializer mat)
+    {
+        var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
+            .RunWith(Sink.Seq<string>(), mat);
+        var runs = new List<RunSummary>();
+        foreach (var id in ids.Order(StringComparer.Ordinal))
+        {
+            var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
+                .Select(e => e.Event).RunWith(Sink.Seq<object>(), mat);
+            if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
+        }
+        return runs;
+    }
+
     public static async Task<IReadOnlyList<RunSummary>> ListAsync(string? dataDir, CancellationToken cancel = default)
     {
         var overrides = dataDir is null ? "" : $"evaluator.data-dir = {NodeConfig.Quote(dataDir)}";
         var node = NodeConfig.Load("single-node", overrides);
-        var journal = node.GetConfig("akka.persistence.journal.sql");
-        var config = ConfigurationFactory.ParseString($"""
+        var config = ConfigurationFactory.ParseString("""
             akka.actor.provider = local
             akka.extensions = []
-            akka.persistence.query.journal.sql {"{"}
-              connection-string = {NodeConfig.Quote(journal.GetString("connection-string"))}
-              provider-name = {NodeConfig.Quote(journal.GetString("provider-name"))}
-            {"}"}
-            """).WithFallback(node).WithFallback(SqlPersistence.DefaultQueryConfiguration);
+            """).WithFallback(node);
         var system = ActorSystem.Create(NodeConfig.SystemName, config);
         try
         {
-            var mat = system.Materializer();
             var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-            var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
-                .RunWith(Sink.Seq<string>(), mat);
-            var runs = new List<RunSummary>();
-            foreach (var id in ids.Order(StringComparer.Ordinal))
-            {
-                var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
-                    .Select(e => e.Event).RunWith(Sink.Seq<object>(), mat);
-                if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
-            }
-            return runs;
+            return await ListAsync(query, system.Materializer());
         }
         finally
         {

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
+using Evaluator.Node.Http;
 using Evaluator.Node.Runtime;
 
 namespace Evaluator.Node.Cli;
@@ -22,12 +23,20 @@ public static class ServeCommand
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed node addresses, e.g. akka.tcp://evaluator@127.0.0.1:4053 (EVALUATOR_SEED_NODES)." };
         var roles = new Option<string?>("--roles") { Description = "Comma-separated roles (EVALUATOR_ROLES; default worker)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Journal directory for a SQLite journal (EVALUATOR_DATA_DIR)." };
+        var httpUrl = new Option<string?>("--http") { Description = "HTTP API and dashboard URL, e.g. http://127.0.0.1:8080; \"\" for none (EVALUATOR_HTTP_URL)." };
+        var token = new Option<string?>("--token") { Description = "Bearer token for write endpoints (EVALUATOR_HTTP_TOKEN); required off loopback." };
         var cmd = new Command("serve", "Run a cluster node until stopped (SIGTERM or Ctrl-C leaves gracefully).")
         {
-            hostname, port, seeds, roles, dataDir,
+            hostname, port, seeds, roles, dataDir, httpUrl, token,
         };
-        cmd.SetAction((r, cancel) => RunAsync(ClusterOverrides(r.GetValue(hostname), r.GetValue(port), r.GetValue(seeds),
-            r.GetValue(roles), r.GetValue(dataDir)), cancel));
+        cmd.SetAction((r, cancel) =>
+        {
+            var overrides = ClusterOverrides(r.GetValue(hostname), r.GetValue(port), r.GetValue(seeds), r.GetValue(roles),
+                r.GetValue(dataDir));
+            if (r.GetValue(httpUrl) is { } url) overrides += $"evaluator.http.url = {NodeConfig.Quote(url)}\n";
+            if (r.GetValue(token) is { } t) overrides += $"evaluator.http.token = {NodeConfig.Quote(t)}\n";
+            return RunAsync(overrides, cancel);
+        });
         return cmd;
     }
 
@@ -49,9 +58,12 @@ public static class ServeCommand
     private static async Task<int> RunAsync(string overrides, CancellationToken cancel)
     {
         var config = NodeConfig.Load("cluster", overrides);
+        var http = HttpSettings.From(config); // refuses a non-loopback URL without a token before anything starts
         var node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5));
         var cluster = Cluster.Get(node.System);
         Console.WriteLine($"evaluator node up at {cluster.SelfAddress} (roles: {string.Join(",", cluster.SelfRoles)})");
+        await using var api = http.Enabled ? await HttpApi.StartAsync(node, http) : null;
+        if (api is not null) Console.WriteLine($"http api and dashboard at {api.Address}");
 
         void Leave() => _ = CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>

@@ -47,6 +47,9 @@ public static class NodeConfig
         ("EVALUATOR_JOURNAL_PROVIDER", "akka.persistence.journal.sql.provider-name"),
         ("EVALUATOR_JOURNAL_CONNECTION", "akka.persistence.journal.sql.connection-string"),
         ("EVALUATOR_DOWN_AFTER", "akka.cluster.split-brain-resolver.stable-after"),
+        ("EVALUATOR_HTTP_URL", "evaluator.http.url"),
+        ("EVALUATOR_HTTP_TOKEN", "evaluator.http.token"),
+        ("EVALUATOR_HTTP_MAX_BODY_BYTES", "evaluator.http.max-body-bytes"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -99,13 +102,16 @@ public static class NodeConfig
         config = ConfigurationFactory.ParseString(
             $"akka.persistence.journal.sql.connection-string = {Quote(connection)}\n" +
             $"akka.persistence.snapshot-store.sql.connection-string = {Quote(connection)}\n" +
-            $"akka.persistence.snapshot-store.sql.provider-name = {Quote(provider)}").WithFallback(config);
+            $"akka.persistence.snapshot-store.sql.provider-name = {Quote(provider)}\n" +
+            $"akka.persistence.query.journal.sql.connection-string = {Quote(connection)}\n" +
+            $"akka.persistence.query.journal.sql.provider-name = {Quote(provider)}").WithFallback(config);
 
         // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub and
         // sharding do, but only when they start: too late for their serializer bindings to apply
         // to the local messages that serialize-messages = on checks.
         return config
             .WithFallback(SqlPersistence.DefaultConfiguration)
+            .WithFallback(SqlPersistence.DefaultQueryConfiguration)
             .WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig())
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig());
     }
