@@ -1,0 +1,261 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Evaluator.Messages;
+using Evaluator.Node.Http;
+using Evaluator.Tests.Core;
+
+namespace Evaluator.Tests.Http;
+
+/// <summary>The HTTP API on real Kestrel, through HttpClient: ingest, idempotency, SSE, reports, errors.</summary>
+public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
+{
+    private readonly HttpClient _http = fixture.Client;
+
+    private static string NewId() => "h-" + Guid.NewGuid().ToString("N")[..10];
+
+    private async Task<string> CreateRun(int classes, int partitions, string extra = "")
+    {
+        var id = NewId();
+        var r = await _http.PostAsync("/runs", Json($$"""{"run_id":"{{id}}","num_classes":{{classes}},"partitions":{{partitions}},"ignore_labels":[255]{{extra}}}"""));
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        return id;
+    }
+
+    private static StringContent Json(string s) => new(s, Encoding.UTF8, "application/json");
+
+    private Task<HttpResponseMessage> Push(string run, int p, long seq, byte[] gt, byte[] pred, string dtype = "uint8") =>
+        _http.PostAsync($"/runs/{run}/partitions/{p}/batches/{seq}?shape={gt.Length}&dtype={dtype}",
+            new ByteArrayContent([.. gt, .. pred]));
+
+    private static async Task<JsonElement> Body(HttpResponseMessage r) =>
+        JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    private async Task<JsonElement> AwaitFinal(string run)
+    {
+        // The final snapshot, read from the SSE stream (which closes after it).
+        using var stream = await _http.GetStreamAsync($"/runs/{run}/events");
+        using var reader = new StreamReader(stream);
+        JsonElement last = default;
+        string? line;
+        while ((line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))) is not null)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+                last = JsonDocument.Parse(line[6..]).RootElement.Clone();
+        }
+        Assert.True(last.GetProperty("final").GetBoolean());
+        return last;
+    }
+
+    private static ConfusionMatrix MatrixOf(JsonElement report) => ConfusionMatrix.FromRows(
+        report.GetProperty("confusion_matrix").EnumerateArray()
+            .Select(r => (IReadOnlyList<long>)r.EnumerateArray().Select(v => v.GetInt64()).ToList()).ToList());
+
+    [Fact]
+    public async Task Concurrent_clients_with_retries_and_duplicates_give_the_exact_matrix()
+    {
+        const int classes = 6, partitions = 3, batches = 8;
+        var run = await CreateRun(classes, partitions);
+        var all = new List<(long[] Gt, long[] Pred)>();
+        var clients = Enumerable.Range(0, partitions).Select(async p =>
+        {
+            var rng = new Random(p);
+            for (var seq = 0; seq < batches; seq++)
+            {
+                var n = rng.Next(1, 500);
+                var gt = Enumerable.Range(0, n).Select(_ => rng.Next(12) == 0 ? (byte)255 : (byte)rng.Next(classes)).ToArray();
+                var pred = Enumerable.Range(0, n).Select(_ => (byte)rng.Next(classes)).ToArray();
+                lock (all) all.Add((gt.Select(v => (long)v).ToArray(), pred.Select(v => (long)v).ToArray()));
+                var r = await Push(run, p, seq, gt, pred);
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                var body = await Body(r);
+                Assert.Equal("counted", body.GetProperty("status").GetString());
+                Assert.Equal(seq + 1, body.GetProperty("watermark").GetInt64());
+                // A client that lost the answer retries: acknowledged, not counted again.
+                if (seq % 3 == 0)
+                {
+                    var again = await Body(await Push(run, p, seq, gt, pred));
+                    Assert.Equal("duplicate", again.GetProperty("status").GetString());
+                    Assert.Equal(seq + 1, again.GetProperty("watermark").GetInt64());
+                }
+            }
+        });
+        await Task.WhenAll(clients);
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync($"/runs/{run}/complete", null)).StatusCode);
+
+        var final = await AwaitFinal(run);
+        var expected = NaiveCount.Run(new RunSpec(classes, ignoreLabels: [255]),
+            all.SelectMany(x => x.Gt).ToList(), all.SelectMany(x => x.Pred).ToList());
+        Assert.Equal(expected.Matrix, MatrixOf(final));
+        Assert.Equal(expected.Pixels.Ignored, final.GetProperty("pixels").GetProperty("ignored").GetInt64());
+        Assert.Equal("completed", final.GetProperty("status").GetString());
+
+        var report = await _http.GetAsync($"/runs/{run}/report.json");
+        Assert.Equal(HttpStatusCode.OK, report.StatusCode);
+        Assert.Equal(expected.Matrix, MatrixOf(await Body(report)));
+        var csv = await _http.GetStringAsync($"/runs/{run}/report.csv");
+        Assert.Equal(classes + 1, csv.Trim().Split('\n').Length);
+
+        // A closed run takes no more batches.
+        var late = await Push(run, 0, batches, [1], [1]);
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_gap_is_refused_with_the_expected_seq_and_bad_labels_count_nothing()
+    {
+        var run = await CreateRun(3, 1);
+        Assert.Equal(HttpStatusCode.OK, (await Push(run, 0, 0, [0, 1], [0, 1])).StatusCode);
+
+        var gap = await Push(run, 0, 5, [0], [0]);
+        Assert.Equal(HttpStatusCode.Conflict, gap.StatusCode);
+        Assert.Equal("application/problem+json", gap.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(1, (await Body(gap)).GetProperty("expected_seq").GetInt64());
+
+        var bad = await Push(run, 0, 1, [0, 7], [0, 0]); // label 7 ≥ 3
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        var problem = await Body(bad);
+        Assert.Contains("label 7", problem.GetProperty("detail").GetString());
+        Assert.Equal(1, problem.GetProperty("watermark").GetInt64());
+
+        var state = await Body(await _http.GetAsync($"/runs/{run}"));
+        Assert.Equal(2, state.GetProperty("counted").GetInt64());
+        Assert.Equal(1, state.GetProperty("partitions")[0].GetProperty("watermark").GetInt64());
+    }
+
+    [Fact]
+    public async Task Precomputed_matrices_merge_exactly_and_idempotently()
+    {
+        var run = await CreateRun(2, 1);
+        var cells = new long[] { 5_000_000_000, 3, 4, 1L << 40 };
+        var body = cells.SelectMany(BitConverter.GetBytes).ToArray();
+        var first = await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0?ignored=9", new ByteArrayContent(body));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("duplicate", (await Body(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", new ByteArrayContent(body)))).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/runs/{run}/partitions/0/matrices/1", new ByteArrayContent(body))).StatusCode);
+        await _http.PostAsync($"/runs/{run}/complete", null);
+        var final = await AwaitFinal(run);
+        Assert.Equal(ConfusionMatrix.FromRows([[10_000_000_000, 6], [8, 1L << 41]]), MatrixOf(final));
+        Assert.Equal(9, final.GetProperty("pixels").GetProperty("ignored").GetInt64());
+    }
+
+    [Fact]
+    public async Task Every_bad_request_is_a_4xx_problem_naming_what_is_wrong()
+    {
+        var run = await CreateRun(3, 2);
+        async Task Expect(HttpResponseMessage r, HttpStatusCode code, string text)
+        {
+            Assert.Equal(code, r.StatusCode);
+            Assert.Equal("application/problem+json", r.Content.Headers.ContentType!.MediaType);
+            Assert.Contains(text, await r.Content.ReadAsStringAsync());
+        }
+
+        await Expect(await _http.PostAsync("/runs", Json("{\"num_classes\": 0}")), HttpStatusCode.BadRequest, "number of classes is 0");
+        await Expect(await _http.PostAsync("/runs", Json("{\"num_classes\": 3, \"colour\": 1}")), HttpStatusCode.BadRequest, "unknown field");
+        await Expect(await _http.PostAsync("/runs", Json("not json")), HttpStatusCode.BadRequest, "bad run spec");
+        await Expect(await _http.PostAsync("/runs", Json("{\"num_classes\": 3, \"run_id\": \"a/b\"}")), HttpStatusCode.BadRequest, "run id");
+        await Expect(await _http.PostAsync("/runs", Json($"{{\"num_classes\": 4, \"run_id\": \"{run}\"}}")), HttpStatusCode.Conflict, "different spec");
+        await Expect(await _http.GetAsync("/runs/nope-123/snapshot"), HttpStatusCode.NotFound, "nope-123");
+        await Expect(await Push("nope-123", 0, 0, [1], [1]), HttpStatusCode.NotFound, "nope-123");
+        await Expect(await Push(run, 7, 0, [1], [1]), HttpStatusCode.NotFound, "partition 7");
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=4&dtype=uint8", new ByteArrayContent(new byte[5])),
+            HttpStatusCode.BadRequest, "needs 8");
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=2&dtype=float32", new ByteArrayContent(new byte[4])),
+            HttpStatusCode.BadRequest, "float32");
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=x&dtype=uint8", new ByteArrayContent(new byte[4])),
+            HttpStatusCode.BadRequest, "shape");
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", new ByteArrayContent(new byte[24])),
+            HttpStatusCode.BadRequest, "C×C");
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", new ByteArrayContent(BitConverter.GetBytes(-1L))),
+            HttpStatusCode.UnprocessableEntity, "negative");
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0",
+            new ByteArrayContent(Enumerable.Repeat(0L, 4).SelectMany(BitConverter.GetBytes).ToArray())), HttpStatusCode.UnprocessableEntity, "2-class matrix");
+        await Expect(await _http.GetAsync($"/runs/{run}/report.json"), HttpStatusCode.Conflict, "still running");
+        Assert.Equal(0, (await Body(await _http.GetAsync($"/runs/{run}"))).GetProperty("pixels").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_event_stream_starts_with_the_latest_snapshot_and_ends_after_the_final_one()
+    {
+        var run = await CreateRun(2, 1);
+        await Push(run, 0, 0, [0, 1, 1], [0, 1, 0]);
+        using var stream = await _http.GetStreamAsync($"/runs/{run}/events");
+        using var reader = new StreamReader(stream);
+        async Task<JsonElement> NextEvent()
+        {
+            while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is { } line)
+            {
+                if (line.StartsWith("data: ", StringComparison.Ordinal)) return JsonDocument.Parse(line[6..]).RootElement.Clone();
+            }
+            throw new EndOfStreamException();
+        }
+        var first = await NextEvent();
+        Assert.Equal(3, first.GetProperty("pixels").GetProperty("counted").GetInt64());
+        await Push(run, 0, 1, [1], [1]);
+        await _http.PostAsync($"/runs/{run}/complete", null);
+        JsonElement e;
+        do e = await NextEvent();
+        while (!e.GetProperty("final").GetBoolean());
+        Assert.Equal(4, e.GetProperty("pixels").GetProperty("counted").GetInt64());
+        // After the final event the server closes the stream: only its terminating blank line is left.
+        var rest = new List<string>();
+        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is { } tail) rest.Add(tail);
+        Assert.All(rest, l => Assert.Equal("", l));
+    }
+
+    [Fact]
+    public async Task Health_metrics_and_run_list()
+    {
+        var run = await CreateRun(2, 1);
+        await Push(run, 0, 0, [0, 1], [0, 1]);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
+        var metrics = await _http.GetStringAsync("/metrics");
+        Assert.Contains($"evaluator_mean_iou{{run=\"{run}\"}} 1", metrics);
+        Assert.Contains($"evaluator_pixels_counted_total{{run=\"{run}\"}} 2", metrics);
+        var runs = await Body(await _http.GetAsync("/runs"));
+        Assert.Contains(runs.EnumerateArray(), r => r.GetProperty("run_id").GetString() == run);
+    }
+}
+
+/// <summary>Write endpoints with a token; body limits; non-loopback binding without a token.</summary>
+public sealed class HttpSecurityTests(TokenHttpNode fixture) : IClassFixture<TokenHttpNode>
+{
+    private readonly HttpClient _http = fixture.Inner.Client;
+
+    [Fact]
+    public async Task Writes_need_the_bearer_token_reads_do_not()
+    {
+        var spec = new StringContent("{\"num_classes\":2,\"run_id\":\"tok-1\"}", Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.PostAsync("/runs", spec)).StatusCode);
+        var wrong = new HttpRequestMessage(HttpMethod.Post, "/runs") { Content = new StringContent("{\"num_classes\":2}") };
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(wrong)).StatusCode);
+        var right = new HttpRequestMessage(HttpMethod.Post, "/runs") { Content = new StringContent("{\"num_classes\":2,\"run_id\":\"tok-1\"}") };
+        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        Assert.Equal(HttpStatusCode.Created, (await _http.SendAsync(right)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/runs/tok-1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_413_not_500()
+    {
+        var req = new HttpRequestMessage(HttpMethod.Post, "/runs/tok-2/partitions/0/batches/0?shape=4096&dtype=uint8")
+        {
+            Content = new ByteArrayContent(new byte[8192]),
+        };
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        var r = await _http.SendAsync(req);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+    }
+
+    [Fact]
+    public void Binding_beyond_loopback_without_a_token_is_refused()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("evaluator.http { url = \"http://0.0.0.0:8080\", token = \"\", max-body-bytes = 10 }");
+        var e = Assert.Throws<Akka.Configuration.ConfigurationException>(() => HttpSettings.From(config));
+        Assert.Contains("token", e.Message);
+        Assert.True(HttpSettings.From(Akka.Configuration.ConfigurationFactory.ParseString(
+            "evaluator.http { url = \"http://0.0.0.0:8080\", token = \"t\", max-body-bytes = 10 }")).Enabled);
+    }
+}

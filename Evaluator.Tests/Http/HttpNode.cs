@@ -1,0 +1,53 @@
+using Evaluator.Node.Http;
+using Evaluator.Node.Runtime;
+using Evaluator.Tests.Support;
+
+namespace Evaluator.Tests.Http;
+
+/// <summary>A one-node cluster with the HTTP API on a free loopback port (real Kestrel).</summary>
+public sealed class HttpNode : IAsyncLifetime
+{
+    private readonly string? _token;
+    private readonly long _maxBody;
+
+    public HttpNode() : this(null, 64L << 20)
+    {
+    }
+
+    internal HttpNode(string? token, long maxBody)
+    {
+        _token = token;
+        _maxBody = maxBody;
+    }
+
+    public EvaluatorNode Node { get; private set; } = null!;
+    public HttpApi Api { get; private set; } = null!;
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var dir = TestEnvironment.TempDir("http");
+        var config = NodeConfig.Load("single-node",
+            $"evaluator.data-dir = {NodeConfig.Quote(dir)}\nevaluator.http.url = \"http://127.0.0.1:0\"\n" +
+            $"evaluator.http.token = {NodeConfig.Quote(_token ?? "")}\nevaluator.http.max-body-bytes = {_maxBody}\n");
+        Node = await EvaluatorNode.StartAsync(config);
+        Api = await HttpApi.StartAsync(Node, HttpSettings.From(config));
+        Client = new HttpClient { BaseAddress = Api.Address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Api.DisposeAsync();
+        await Node.DisposeAsync();
+    }
+}
+
+public sealed class TokenHttpNode() : IAsyncLifetime
+{
+    public HttpNode Inner { get; } = new("s3cret", 4096);
+
+    public Task InitializeAsync() => Inner.InitializeAsync();
+
+    public Task DisposeAsync() => Inner.DisposeAsync();
+}
