@@ -2,12 +2,14 @@
 # Runs every test. Installs and starts what the tests need first (Debian packages, as root):
 #   python3-pil + python3-numpy  (PNG fixtures written by another encoder)
 #   postgresql                   (the cluster tests also run against a real PostgreSQL journal)
+#   chromium                     (the dashboard is tested in a real headless browser)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || need+=(python3-pil python3-numpy)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
