@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Evaluator.Messages;
 
 namespace Evaluator.Node.Kernel;
@@ -43,6 +45,9 @@ public sealed unsafe class ConfusionCounter
     private readonly byte[] _gtLut8 = [];
     private readonly byte[] _predLut8 = [];
     private readonly byte[] _identity = [];
+    private readonly uint[]? _rawTables;
+    private readonly int[] _validRows = [];
+    private readonly int[] _ignoredRows = [];
     private byte[]? _gtBlock;
     private byte[]? _predBlock;
 
@@ -65,6 +70,130 @@ public sealed unsafe class ConfusionCounter
             _predLut8[v] = (byte)_coder.PredictionCode(v);
             _identity[v] = (byte)v;
         }
+
+        if (spec.LabelMap is null)
+        {
+            // Raw uint8 pairs index a 256 × 256 table directly (4 lanes: 1 MiB).
+            _rawTables = new uint[Lanes * RawLane];
+            _validRows = [.. Enumerable.Range(0, 256).Where(v => _gtLut8[v] < _c)];
+            _ignoredRows = [.. Enumerable.Range(0, 256).Where(v => _gtLut8[v] == _coder.Ignored)];
+        }
+    }
+
+    private const int RawLane = 256 * RowStride;
+
+    /// <summary>
+    /// The lookup-free loop for uint8 labels without a label map: (g &lt;&lt; 8) | p indexes a table
+    /// of raw pairs. Counted = valid rows × columns [0, C); ignored = ignored rows; every other
+    /// pixel is out of range, so no scan is needed to count those.
+    /// </summary>
+    private PixelCounts CountRawBytes(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, ConfusionMatrix into, string? source)
+    {
+        var n = gt.Length;
+        fixed (byte* g = gt, p = pred)
+        fixed (uint* tables = _rawTables)
+        {
+            uint* t0 = tables, t1 = t0 + RawLane, t2 = t1 + RawLane, t3 = t2 + RawLane;
+            var i = 0;
+            if (Sse2.IsSupported)
+            {
+                // 16 pixels at a time: interleaving prediction and ground-truth bytes gives the
+                // 16-bit indices (g << 8) | p directly (little-endian), so the increments need no
+                // shifting or masking; 16 identical pairs cost one increment.
+                var idx = stackalloc ushort[16];
+                for (; i <= n - 16; i += 16)
+                {
+                    var vg = Sse2.LoadVector128(g + i);
+                    var vp = Sse2.LoadVector128(p + i);
+                    var lo = Sse2.UnpackLow(vp, vg);
+                    if (Vector128.EqualsAll(vg, Vector128.Create(g[i])) && Vector128.EqualsAll(vp, Vector128.Create(p[i])))
+                    {
+                        t0[lo.AsUInt16().ToScalar()] += 16;
+                        continue;
+                    }
+                    Sse2.Store((byte*)idx, lo);
+                    Sse2.Store((byte*)(idx + 8), Sse2.UnpackHigh(vp, vg));
+                    t0[idx[0]]++;
+                    t1[idx[1]]++;
+                    t2[idx[2]]++;
+                    t3[idx[3]]++;
+                    t0[idx[4]]++;
+                    t1[idx[5]]++;
+                    t2[idx[6]]++;
+                    t3[idx[7]]++;
+                    t0[idx[8]]++;
+                    t1[idx[9]]++;
+                    t2[idx[10]]++;
+                    t3[idx[11]]++;
+                    t0[idx[12]]++;
+                    t1[idx[13]]++;
+                    t2[idx[14]]++;
+                    t3[idx[15]]++;
+                }
+            }
+            for (; i <= n - 8; i += 8)
+            {
+                var a = Unsafe.ReadUnaligned<ulong>(g + i);
+                var b = Unsafe.ReadUnaligned<ulong>(p + i);
+                if ((((a ^ (a >> 8)) | (b ^ (b >> 8))) << 8) == 0)
+                {
+                    t0[((int)a & 0xFF) << 8 | ((int)b & 0xFF)] += 8;
+                    continue;
+                }
+                t0[((int)a & 0xFF) << 8 | ((int)b & 0xFF)]++;
+                t1[((int)(a >> 8) & 0xFF) << 8 | ((int)(b >> 8) & 0xFF)]++;
+                t2[((int)(a >> 16) & 0xFF) << 8 | ((int)(b >> 16) & 0xFF)]++;
+                t3[((int)(a >> 24) & 0xFF) << 8 | ((int)(b >> 24) & 0xFF)]++;
+                t0[((int)(a >> 32) & 0xFF) << 8 | ((int)(b >> 32) & 0xFF)]++;
+                t1[((int)(a >> 40) & 0xFF) << 8 | ((int)(b >> 40) & 0xFF)]++;
+                t2[((int)(a >> 48) & 0xFF) << 8 | ((int)(b >> 48) & 0xFF)]++;
+                t3[(int)(a >> 56) << 8 | (int)(b >> 56)]++;
+            }
+            for (; i < n; i++) t0[g[i] << 8 | p[i]]++;
+        }
+
+        var t = _rawTables!;
+        long counted = 0, ignored = 0;
+        foreach (var r in _ignoredRows)
+        {
+            for (var c = 0; c < 256; c++) ignored += Cell(t, RawLane, r * RowStride + c);
+        }
+        foreach (var r in _validRows)
+        {
+            for (var c = 0; c < _c; c++) counted += Cell(t, RawLane, r * RowStride + c);
+        }
+        var oor = n - counted - ignored;
+        if (oor > 0)
+        {
+            Array.Clear(t); // out-of-range pairs may sit anywhere
+            if (Spec.OutOfRange == OutOfRangePolicy.Error)
+                throw Error(FindOutOfRange(gt, pred) ?? throw new InvalidOperationException("out-of-range count without an offender"),
+                    gt, pred, source);
+        }
+
+        var cells = into.CellsForCounting;
+        foreach (var r in _validRows)
+        {
+            var row = cells.Slice(_gtLut8[r] * _c, _c);
+            for (var c = 0; c < _c; c++)
+            {
+                var v = Cell(t, RawLane, r * RowStride + c);
+                if (v != 0) row[c] += v;
+            }
+        }
+        if (oor == 0)
+        {
+            for (var l = 0; l < Lanes; l++)
+            {
+                foreach (var r in _validRows) Array.Clear(t, l * RawLane + r * RowStride, _c);
+                foreach (var r in _ignoredRows) Array.Clear(t, l * RawLane + r * RowStride, RowStride);
+            }
+        }
+        else
+        {
+            Array.Clear(t);
+        }
+        return new PixelCounts(counted, ignored, oor);
     }
 
     public RunSpec Spec { get; }
@@ -98,6 +227,12 @@ public sealed unsafe class ConfusionCounter
         where TG : unmanaged, IBinaryInteger<TG>
         where TP : unmanaged, IBinaryInteger<TP>
     {
+        if (typeof(TG) == typeof(byte) && typeof(TP) == typeof(byte) && _rawTables is not null)
+        {
+            // Raw bytes without a label map: no lookup at all in the loop; the spec is applied
+            // to the 256 × 256 table of raw pairs when it is flushed.
+            return CountRawBytes(MemoryMarshal.Cast<TG, byte>(gt), MemoryMarshal.Cast<TP, byte>(pred), into, source);
+        }
         if (typeof(TG) == typeof(byte) && typeof(TP) == typeof(byte))
         {
             // Raw bytes: the code lookup happens inside the loop.
