@@ -174,10 +174,17 @@ public static class EvaluateCommand
             $"run {runId}: {pairs.Length:N0} pairs, {expected:N0} pixels, {partitions.Length} partitions on {workers} worker(s), {spec.NumClasses} classes"));
         var progress = new RunProgress(console, RunProgress.IsInteractive);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var startup = TimeSpan.Zero;
         long alreadyCounted = -1;
         var final = await progress.RunAsync(p => RunClient.RunAsync(node, start, (s, resumed) =>
         {
-            if (alreadyCounted < 0) alreadyCounted = s.Pixels.Total;
+            if (alreadyCounted < 0)
+            {
+                // The run is accepted: the journal and the cluster are up; counting starts now.
+                alreadyCounted = s.Pixels.Total;
+                startup = clock.Elapsed;
+                clock.Restart();
+            }
             if (resumed && s.Pixels.Total > 0)
                 console.MarkupLine(Markup.Escape($"resuming run {runId} at {s.Pixels.Total:N0} pixels already counted"));
             p.Update(s);
@@ -189,7 +196,7 @@ public static class EvaluateCommand
         var seconds = clock.Elapsed.TotalSeconds;
         var done = final.Pixels.Total - Math.Max(0, alreadyCounted);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"throughput: {done:N0} pixels in {seconds:F2} s = {done / Math.Max(seconds, 1e-9) / 1e6:F1} Mpx/s")));
+            $"throughput: {done:N0} pixels in {seconds:F2} s = {done / Math.Max(seconds, 1e-9) / 1e6:F1} Mpx/s (after {startup.TotalSeconds:F2} s starting the run: journal, cluster)")));
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"peak memory: {PeakMemoryBytes() / (1024 * 1024):N0} MiB")));
         if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportOutput.Json(final), cancel);
