@@ -15,6 +15,9 @@ namespace Evaluator.Tests.Dashboard;
 /// </summary>
 public sealed partial class HeadlessChromium : IAsyncDisposable
 {
+    /// <summary>How often a wait re-checks its condition (always bounded by a deadline).</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
     public const string Executable = "/usr/bin/chromium";
 
     private readonly Process _process;
@@ -113,7 +116,7 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
             if (pageSocket is null)
             {
                 if (DateTime.UtcNow > deadline) throw new TimeoutException($"no page target in {list}");
-                await Task.Delay(100);
+                await Task.Delay(PollInterval); // polling a condition until its deadline
             }
         }
         using var cts = new CancellationTokenSource(timeout);
@@ -225,7 +228,7 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
                     $"{(last.ValueKind == JsonValueKind.Undefined ? "undefined" : last.GetRawText())}; page errors: " +
                     string.Join(" | ", PageErrors));
             }
-            await Task.Delay(100);
+            await Task.Delay(PollInterval); // polling a condition until its deadline
         }
     }
 
