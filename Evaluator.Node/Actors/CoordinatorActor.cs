@@ -94,7 +94,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     protected override void OnReplaySuccess()
     {
-        _log.Info("run {0}: coordinator up on {1}", _runId, Akka.Cluster.Cluster.Get(Context.System).SelfAddress);
+        // The provider's address: the node's remote address on a cluster, and no Cluster
+        // extension needed (which a local actor system, as in unit tests, does not have).
+        _log.Info("run {0}: coordinator up on {1}", _runId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
         if (_start is not null && _status == RunStatus.Running) StartTimers();
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
@@ -83,6 +84,11 @@ public static partial class RunClient
         Action<RunSnapshot, bool> onSnapshot, CancellationToken cancel)
     {
         var poll = TimeSpan.FromSeconds(2);
+        if (poll > node.Settings.AskTimeout) poll = node.Settings.AskTimeout;
+        // A poll sent while the coordinator moves (its node was lost) is never answered: that is
+        // no error, and it must not keep us from reading pub-sub. Only silence (no snapshot and
+        // no reply) for longer than ask-timeout is.
+        var heard = Stopwatch.StartNew();
         long newest = -1;
         while (true)
         {
@@ -96,10 +102,17 @@ public static partial class RunClient
                 }
                 catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
                 {
-                    s = await node.Coordinators.Ask<IRunMessage>(new GetSnapshot(runId), node.Settings.AskTimeout, cancel)
-                        as RunSnapshot;
+                    try
+                    {
+                        s = await node.Coordinators.Ask<IRunMessage>(new GetSnapshot(runId), poll, cancel) as RunSnapshot;
+                    }
+                    catch (AskTimeoutException) when (heard.Elapsed < node.Settings.AskTimeout)
+                    {
+                        continue;
+                    }
                 }
             }
+            heard.Restart();
             if (s is null || (s.Number < newest && !s.Final)) continue;
             newest = s.Number;
             onSnapshot(s, false);

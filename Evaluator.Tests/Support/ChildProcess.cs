@@ -68,7 +68,14 @@ public sealed class ChildProcess : IDisposable
         }
         lock (_stdout) _stdout.AppendLine(line);
         _lines.Writer.TryWrite(line);
+        StdoutLine?.Invoke(line);
     }
+
+    /// <summary>
+    /// Raised for each stdout line once it is part of <see cref="Stdout"/> (on a thread-pool
+    /// thread): lets a test wait on several children at once without taking their lines.
+    /// </summary>
+    public event Action<string>? StdoutLine;
 
     private void OnStderr(string? line)
     {
