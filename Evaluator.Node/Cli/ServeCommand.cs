@@ -23,7 +23,7 @@ public static class ServeCommand
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed node addresses, e.g. akka.tcp://evaluator@127.0.0.1:4053 (EVALUATOR_SEED_NODES)." };
         var roles = new Option<string?>("--roles") { Description = "Comma-separated roles (EVALUATOR_ROLES; default worker)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Journal directory for a SQLite journal (EVALUATOR_DATA_DIR)." };
-        var httpUrl = new Option<string?>("--http") { Description = "HTTP API and dashboard URL, e.g. http://127.0.0.1:8080; \"\" for none (EVALUATOR_HTTP_URL)." };
+        var httpUrl = new Option<string?>("--http") { Description = "Serve the HTTP API and dashboard here, e.g. http://127.0.0.1:8080 (EVALUATOR_HTTP_URL; default none)." };
         var token = new Option<string?>("--token") { Description = "Bearer token for write endpoints (EVALUATOR_HTTP_TOKEN); required off loopback." };
         var cmd = new Command("serve", "Run a cluster node until stopped (SIGTERM or Ctrl-C leaves gracefully).")
         {
@@ -62,7 +62,17 @@ public static class ServeCommand
         var node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5));
         var cluster = Cluster.Get(node.System);
         Console.WriteLine($"evaluator node up at {cluster.SelfAddress} (roles: {string.Join(",", cluster.SelfRoles)})");
-        await using var api = http.Enabled ? await HttpApi.StartAsync(node, http) : null;
+        HttpApi? api = null;
+        try
+        {
+            if (http.Enabled) api = await HttpApi.StartAsync(node, http);
+        }
+        catch (IOException e)
+        {
+            await CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+            throw new Akka.Configuration.ConfigurationException($"cannot listen on {http.Url}: {e.Message}");
+        }
+        await using var apiScope = api;
         if (api is not null) Console.WriteLine($"http api and dashboard at {api.Address}");
 
         void Leave() => _ = CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);

@@ -163,12 +163,11 @@ public sealed unsafe class ConfusionCounter
             for (var c = 0; c < _c; c++) counted += Cell(t, RawLane, r * RowStride + c);
         }
         var oor = n - counted - ignored;
-        if (oor > 0)
+        if (oor > 0 && Spec.OutOfRange == OutOfRangePolicy.Error)
         {
-            Array.Clear(t); // out-of-range pairs may sit anywhere
-            if (Spec.OutOfRange == OutOfRangePolicy.Error)
-                throw Error(FindOutOfRange(gt, pred) ?? throw new InvalidOperationException("out-of-range count without an offender"),
-                    gt, pred, source);
+            Array.Clear(t); // nothing of this call is counted
+            throw Error(FindOutOfRange(gt, pred) ?? throw new InvalidOperationException("out-of-range count without an offender"),
+                gt, pred, source);
         }
 
         var cells = into.CellsForCounting;
@@ -191,7 +190,7 @@ public sealed unsafe class ConfusionCounter
         }
         else
         {
-            Array.Clear(t);
+            Array.Clear(t); // out-of-range pairs may sit anywhere in the table
         }
         return new PixelCounts(counted, ignored, oor);
     }

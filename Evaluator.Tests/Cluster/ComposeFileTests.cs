@@ -71,7 +71,7 @@ public sealed partial class ComposeFileTests
         Assert.Equal(["x-node-env", "seed", "worker1", "worker2"], nodes);
         Assert.Contains("EVALUATOR_SEED_NODES", blocks.Single(b => b.Name == "x-node-env").Variables);
         Assert.Contains("EVALUATOR_JOURNAL_CONNECTION", blocks.Single(b => b.Name == "x-node-env").Variables);
-        Assert.Equal(["EVALUATOR_HOSTNAME"], blocks.Single(b => b.Name == "seed").Variables);
+        Assert.Equal(["EVALUATOR_HOSTNAME", "EVALUATOR_HTTP_URL", "EVALUATOR_HTTP_TOKEN"], blocks.Single(b => b.Name == "seed").Variables);
         Assert.Contains("EVALUATOR_SEED_NODES", blocks.Single(b => b.Name == "submit").Variables);
     }
 

@@ -80,6 +80,9 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output) : IDis
         // INFO: the coordinator logs "run X: coordinator up on ADDRESS", shards their starts.
         ["EVALUATOR_LOGLEVEL"] = "INFO",
         ["EVALUATOR_THROTTLE_PAIRS_PER_SECOND"] = throttle,
+        // Every node serves the HTTP API too (as the compose file's seed), each on a free port.
+        ["EVALUATOR_HTTP_URL"] = "http://127.0.0.1:0",
+        ["EVALUATOR_HTTP_TOKEN"] = "cluster-test",
     };
 
     /// <summary>What the submit process is configured with (as the compose file's submit service).</summary>
