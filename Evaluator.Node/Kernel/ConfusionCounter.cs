@@ -59,7 +59,7 @@ public sealed unsafe class ConfusionCounter
         _table = _c <= MaxTableClasses;
         if (!_table) return;
 
-        _laneSize = (_c + 2) * RowStride;
+        _laneSize = (_c + 2) * RowStride + 40; // padded against 4K aliasing between lanes (see RawLane)
         _tables = new uint[Lanes * _laneSize];
         _gtLut8 = new byte[256];
         _predLut8 = new byte[256];
@@ -80,7 +80,12 @@ public sealed unsafe class ConfusionCounter
         }
     }
 
-    private const int RawLane = 256 * RowStride;
+    /// <summary>
+    /// Distance between two lanes of the raw table: 256 × 256 counters plus 40 (160 bytes), so
+    /// that the same cell of two lanes never shares its low 12 address bits (4K aliasing makes
+    /// the CPU treat such loads and stores as dependent: measured 0.85 → see README).
+    /// </summary>
+    private const int RawLane = 256 * RowStride + 40;
 
     /// <summary>
     /// The lookup-free loop for uint8 labels without a label map: (g &lt;&lt; 8) | p indexes a table
