@@ -197,6 +197,13 @@ public static class EvaluateCommand
         var done = final.Pixels.Total - Math.Max(0, alreadyCounted);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"throughput: {done:N0} pixels in {seconds:F2} s = {done / Math.Max(seconds, 1e-9) / 1e6:F1} Mpx/s (after {startup.TotalSeconds:F2} s starting the run: journal, cluster)")));
+        var (decodedPairs, decodedPixels, decodeBusy) = Streams.DecodeStats.Snapshot();
+        if (decodedPairs > 0 && decodeBusy > TimeSpan.Zero)
+        {
+            // Reading and decoding files, summed over the parallel decoders (so it can exceed the wall time).
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"decode: {decodedPairs:N0} pairs, {decodedPixels:N0} labels read in {decodeBusy.TotalSeconds:F2} s of decoder time = {decodedPixels / decodeBusy.TotalSeconds / 1e6:F1} M labels/s per decoder")));
+        }
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"peak memory: {PeakMemoryBytes() / (1024 * 1024):N0} MiB")));
         if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportOutput.Json(final), cancel);

@@ -61,7 +61,9 @@ public static class PartitionSource
     {
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var (gt, pred) = LabelFileReader.ReadPair(pair, raw);
+            DecodeStats.Add((long)gt.Length + pred.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             return new Decoded(seq, pair, gt, pred, null);
         }
         catch (EvaluatorException e)
