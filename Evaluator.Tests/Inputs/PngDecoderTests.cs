@@ -108,20 +108,9 @@ public sealed class PngDecoderTests(PngFixtures fixtures) : IClassFixture<PngFix
         {
             var len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
             if (len < 0 || pos + 12 + (long)len > png.Length) return;
-            var crc = Crc32(png.AsSpan(pos + 4, len + 4));
+            var crc = LabelFiles.Crc32(png.AsSpan(pos + 4, len + 4));
             BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(pos + 8 + len), crc);
             pos += 12 + len;
         }
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-        return crc ^ 0xFFFFFFFFu;
     }
 }

@@ -78,7 +78,8 @@ public static class LabelFiles
         s.Write(len);
     }
 
-    private static uint Crc32(byte[] bytes)
+    /// <summary>The PNG chunk CRC (CRC-32/ISO-HDLC), written here independently of the decoder's.</summary>
+    public static uint Crc32(ReadOnlySpan<byte> bytes)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in bytes)
