@@ -100,6 +100,7 @@ public sealed class WireWriter
         Byte((byte)a.DType);
         List(a.Shape.Length == 1 || length != a.Length ? [(long)length] : a.Shape, Var);
         Bytes(a.Bytes(offset, length));
+        GC.KeepAlive(a); // native storage must outlive the span just written
     }
 
     public void Pair(FilePair p)

@@ -76,7 +76,12 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
         Receive<StopPartition>(_ => { });
         Receive<PartialAccepted>(OnAccepted);
         Receive<SendPartial>(_ => SendIfNeeded());
-        Receive<Batch>(b => Sender.Tell(StreamAck.Instance)); // a stale stream's leftovers
+        Receive<Batch>(b =>
+        {
+            // A stale stream's leftovers.
+            Release(b);
+            Sender.Tell(StreamAck.Instance);
+        });
         Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
         Receive<StreamCompleted>(_ => { });
         Receive<StreamFailed>(_ => { });
@@ -259,6 +264,29 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
     }
 
     private void OnBatch(Batch b)
+    {
+        try
+        {
+            OnBatchCounted(b);
+        }
+        finally
+        {
+            Release(b);
+        }
+    }
+
+    /// <summary>
+    /// A pair's label arrays are pooled or memory-mapped: hand them back after its last slice,
+    /// whatever became of it (counted, duplicate, skipped, failed).
+    /// </summary>
+    private static void Release(Batch b)
+    {
+        if (!b.IsLastSlice) return;
+        b.GroundTruth?.Dispose();
+        b.Prediction?.Dispose();
+    }
+
+    private void OnBatchCounted(Batch b)
     {
         if (b.Seq == _watermark)
         {

@@ -197,12 +197,16 @@ public static class EvaluateCommand
         var done = final.Pixels.Total - Math.Max(0, alreadyCounted);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"throughput: {done:N0} pixels in {seconds:F2} s = {done / Math.Max(seconds, 1e-9) / 1e6:F1} Mpx/s (after {startup.TotalSeconds:F2} s starting the run: journal, cluster)")));
-        var (decodedPairs, decodedPixels, decodeBusy) = Streams.DecodeStats.Snapshot();
+        var (decodedPairs, mappedPairs, decodedPixels, decodeBusy) = Streams.DecodeStats.Snapshot();
         if (decodedPairs > 0 && decodeBusy > TimeSpan.Zero)
         {
             // Reading and decoding files, summed over the parallel decoders (so it can exceed the wall time).
+            // A memory-mapped pair costs only its mapping here: its bytes are read by the counting.
+            var mapped = mappedPairs == 0 ? ""
+                : mappedPairs == decodedPairs ? " (all memory-mapped: their bytes are read by the counting)"
+                : $" ({mappedPairs:N0} memory-mapped: their bytes are read by the counting)";
             console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"decode: {decodedPairs:N0} pairs, {decodedPixels:N0} labels read in {decodeBusy.TotalSeconds:F2} s of decoder time = {decodedPixels / decodeBusy.TotalSeconds / 1e6:F1} M labels/s per decoder")));
+                $"decode: {decodedPairs:N0} pairs{mapped}, {decodedPixels:N0} labels read in {decodeBusy.TotalSeconds:F2} s of decoder time = {decodedPixels / decodeBusy.TotalSeconds / 1e6:F1} M labels/s per decoder")));
         }
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"peak memory: {PeakMemoryBytes() / (1024 * 1024):N0} MiB")));

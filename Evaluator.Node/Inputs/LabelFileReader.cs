@@ -8,7 +8,11 @@ public static class LabelFileReader
 {
     public static readonly string[] KnownExtensions = [".png", ".npy", ".raw", ".bin"];
 
-    public static LabelArray Read(string path, RawLayout? raw)
+    /// <summary>
+    /// Reads one label file into a pooled array, or a memory map of it where
+    /// <paramref name="memoryMap"/> and the format stores labels uncompressed (.npy, raw).
+    /// </summary>
+    public static LabelArray Read(string path, RawLayout? raw, bool memoryMap = false)
     {
         if (!File.Exists(path)) throw new BadInputException(path, "file not found");
         try
@@ -16,8 +20,8 @@ public static class LabelFileReader
             return Path.GetExtension(path).ToLowerInvariant() switch
             {
                 ".png" => PngReader.Read(path),
-                ".npy" => NpyReader.Read(path),
-                _ when raw is not null => RawReader.Read(path, raw),
+                ".npy" => NpyReader.Read(path, memoryMap),
+                _ when raw is not null => RawReader.Read(path, raw, memoryMap),
                 var ext => throw new BadInputException(path,
                     $"unknown label file type '{ext}' (.png, .npy, or raw with --shape and --dtype)"),
             };
@@ -32,17 +36,31 @@ public static class LabelFileReader
         }
     }
 
-    /// <summary>Reads both files of a pair and checks that their shapes match.</summary>
-    public static (LabelArray GroundTruth, LabelArray Prediction) ReadPair(FilePair pair, RawLayout? raw)
+    /// <summary>
+    /// Reads both files of a pair and checks that their shapes match. The caller owns (and
+    /// disposes) both arrays; on an error neither is kept.
+    /// </summary>
+    public static (LabelArray GroundTruth, LabelArray Prediction) ReadPair(FilePair pair, RawLayout? raw,
+        bool memoryMap = false)
     {
         if (string.IsNullOrEmpty(pair.Prediction))
             throw new BadInputException(pair.GroundTruth, "no prediction file matches this ground truth (missing partner)");
-        var gt = Read(pair.GroundTruth, raw);
-        var pred = Read(pair.Prediction, raw);
-        if (gt.Length != pred.Length || !SameShape(gt, pred))
-            throw new BadInputException(pair.Prediction,
-                $"prediction shape {pred.ShapeText} does not match ground truth {gt.ShapeText} of {pair.GroundTruth}");
-        return (gt, pred);
+        var gt = Read(pair.GroundTruth, raw, memoryMap);
+        LabelArray? pred = null;
+        try
+        {
+            pred = Read(pair.Prediction, raw, memoryMap);
+            if (gt.Length != pred.Length || !SameShape(gt, pred))
+                throw new BadInputException(pair.Prediction,
+                    $"prediction shape {pred.ShapeText} does not match ground truth {gt.ShapeText} of {pair.GroundTruth}");
+            return (gt, pred);
+        }
+        catch
+        {
+            gt.Dispose();
+            pred?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Same pixels: equal shapes, ignoring singleton axes (an (H, W, 1) map equals (H, W)).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -25,18 +26,17 @@ public static partial class NpyReader
     public static Header ReadHeader(string path)
     {
         using var f = File.OpenRead(path);
-        var head = new byte[Math.Min(f.Length, 65536 + 12)];
-        f.ReadExactly(head);
-        return ParseHeader(head, path);
+        return ReadHeader(f, path);
     }
 
-    /// <summary>Reads the file straight into the label array (one copy: file to array).</summary>
-    public static LabelArray Read(string path)
+    /// <summary>
+    /// Reads the labels: memory-mapped when <paramref name="memoryMap"/> (no copy; little-endian
+    /// or single-byte data), else straight from the file into a pooled array (one copy).
+    /// </summary>
+    public static LabelArray Read(string path, bool memoryMap = false)
     {
         using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        var head = new byte[(int)Math.Min(f.Length, 65536 + 12)];
-        f.ReadExactly(head);
-        var h = ParseHeader(head, path);
+        var h = ReadHeader(f, path);
         var size = h.DType.Size();
         var expected = checked(h.Count * size);
         var actual = f.Length - h.DataOffset;
@@ -45,37 +45,29 @@ public static partial class NpyReader
                 $".npy data is {actual} bytes but shape ({string.Join(", ", h.Shape)}) of {h.DType.Name()} needs {expected}" +
                 (actual < expected ? " (truncated file)" : ""));
         if (h.Count > Array.MaxLength) throw new BadInputException(path, $"{h.Count} labels is more than one array holds");
-        var n = (int)h.Count;
-        f.Position = h.DataOffset;
-        switch (h.DType)
+        return LabelStorage.Load(f, h.DataOffset, h.DType, (int)h.Count, h.Shape, h.BigEndian, memoryMap);
+    }
+
+    /// <summary>Reads the magic, the header length and then just the header (no per-file buffer of the maximum size).</summary>
+    private static Header ReadHeader(FileStream f, string path)
+    {
+        Span<byte> prefix = stackalloc byte[12];
+        var got = f.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        var headerEnd = got < 10 || !prefix[..6].SequenceEqual(Magic) ? got
+            : prefix[6] == 1 ? 10 + BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..])
+            : got == 12 ? 12 + (long)BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..])
+            : got;
+        var length = (int)Math.Min(Math.Min(headerEnd, f.Length), 1 << 20);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, prefix.Length));
+        try
         {
-            case LabelDType.UInt8:
-            {
-                var data = GC.AllocateUninitializedArray<byte>(n);
-                f.ReadExactly(data);
-                return LabelArray.Of(data, h.Shape);
-            }
-            case LabelDType.UInt16:
-            {
-                var data = GC.AllocateUninitializedArray<ushort>(n);
-                f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
-                if (h.BigEndian) BinaryPrimitives.ReverseEndianness(data, data);
-                return LabelArray.Of(data, h.Shape);
-            }
-            case LabelDType.Int32:
-            {
-                var data = GC.AllocateUninitializedArray<int>(n);
-                f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
-                if (h.BigEndian) BinaryPrimitives.ReverseEndianness(data, data);
-                return LabelArray.Of(data, h.Shape);
-            }
-            default:
-            {
-                var data = GC.AllocateUninitializedArray<long>(n);
-                f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
-                if (h.BigEndian) BinaryPrimitives.ReverseEndianness(data, data);
-                return LabelArray.Of(data, h.Shape);
-            }
+            f.Position = 0;
+            var n = f.ReadAtLeast(buffer.AsSpan(0, length), length, throwOnEndOfStream: false);
+            return ParseHeader(buffer.AsSpan(0, n), path);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

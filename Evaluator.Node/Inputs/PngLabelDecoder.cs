@@ -105,8 +105,12 @@ public static class PngLabelDecoder
         return Decode(data.AsMemory(), maxPixels);
     }
 
-    /// <summary>Decodes a whole PNG file held in memory (no copy is made of <paramref name="data"/>).</summary>
-    public static PngLabelImage Decode(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels)
+    /// <summary>
+    /// Decodes a whole PNG file held in memory (no copy is made of <paramref name="data"/>). With
+    /// <paramref name="pooled"/> the pixel array is rented from <see cref="ArrayPool{T}.Shared"/>
+    /// (and may be longer than Width*Height); the caller then returns it.
+    /// </summary>
+    public static PngLabelImage Decode(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels, bool pooled = false)
     {
         ReadOnlySpan<byte> d = data.Span;
         if (d.Length == 0) throw new PngDecodeException("not a PNG: the file is empty");
@@ -183,11 +187,11 @@ public static class PngLabelDecoder
         if (idat.Count == 0) throw new PngDecodeException("corrupt: no IDAT chunk (no image data)");
         if (colorType == 3 && palette is null) throw new PngDecodeException("corrupt: palette image without a PLTE chunk");
 
-        return DecodePixels(data, idat, width, height, depth, colorType == 3, interlace == 1, colorType == 3 ? palette : null);
+        return DecodePixels(data, idat, width, height, depth, colorType == 3, interlace == 1, colorType == 3 ? palette : null, pooled);
     }
 
     private static PngLabelImage DecodePixels(ReadOnlyMemory<byte> data, List<(int Offset, int Length)> idat,
-        int width, int height, int depth, bool isPalette, bool interlaced, byte[]? palette)
+        int width, int height, int depth, bool isPalette, bool interlaced, byte[]? palette, bool pooled)
     {
         int bpp = depth == 16 ? 2 : 1; // bytes per complete pixel, as used by the filters
         long rawLong = 0;
@@ -210,8 +214,9 @@ public static class PngLabelDecoder
         try
         {
             Inflate(data, idat, raw, rawLen);
-            byte[]? px8 = depth <= 8 ? new byte[(long)width * height] : null;
-            ushort[]? px16 = depth == 16 ? new ushort[(long)width * height] : null;
+            var pixels = (int)((long)width * height); // within maxPixels, checked above
+            byte[]? px8 = depth <= 8 ? (pooled ? ArrayPool<byte>.Shared.Rent(pixels) : new byte[pixels]) : null;
+            ushort[]? px16 = depth == 16 ? (pooled ? ArrayPool<ushort>.Shared.Rent(pixels) : new ushort[pixels]) : null;
 
             if (!interlaced && depth == 8)
             {

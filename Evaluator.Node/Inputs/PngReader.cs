@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Evaluator.Messages;
 
@@ -6,20 +7,37 @@ namespace Evaluator.Node.Inputs;
 /// <summary>PNG label maps (gray 1–16 bit, palette indices) as <see cref="LabelArray"/>s.</summary>
 public static class PngReader
 {
+    /// <summary>
+    /// Decodes the file into a pooled label array (the compressed bytes are read into a pooled
+    /// buffer too): decoding a dataset allocates nothing per image once the pool is warm.
+    /// </summary>
     public static LabelArray Read(string path)
     {
         PngLabelImage image;
-        try
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
         {
-            image = PngLabelDecoder.Decode(File.ReadAllBytes(path));
+            if (f.Length > Array.MaxLength) throw new BadInputException(path, $"{f.Length} bytes is too large for a PNG label map");
+            var length = (int)f.Length;
+            var bytes = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                f.ReadExactly(bytes, 0, length);
+                image = PngLabelDecoder.Decode(bytes.AsMemory(0, length), pooled: true);
+            }
+            catch (PngDecodeException e)
+            {
+                throw new BadInputException(path, "corrupt or unsupported PNG: " + e.Message, e);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
         }
-        catch (PngDecodeException e)
-        {
-            throw new BadInputException(path, "corrupt or unsupported PNG: " + e.Message, e);
-        }
+        long[] shape = [image.Height, image.Width];
+        var pixels = image.Width * image.Height;
         return image.Pixels16 is { } wide
-            ? LabelArray.Of(wide, image.Height, image.Width)
-            : LabelArray.Of(image.Pixels8!, image.Height, image.Width);
+            ? PooledLabels.Wrap(wide, pixels, shape)
+            : PooledLabels.Wrap(image.Pixels8!, pixels, shape);
     }
 
     /// <summary>Width × height from the IHDR chunk, without decoding.</summary>

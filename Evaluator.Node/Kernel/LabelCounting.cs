@@ -10,13 +10,17 @@ public static class LabelCounting
     {
         if (gt.Length != pred.Length)
             throw new ShapeMismatchException(source, gt.Length, pred.Length);
-        return gt.DType switch
+        var counts = gt.DType switch
         {
-            LabelDType.UInt8 => WithPred(counter, ((byte[])gt.Data).AsSpan(offset, length), pred, offset, length, into, source),
-            LabelDType.UInt16 => WithPred(counter, ((ushort[])gt.Data).AsSpan(offset, length), pred, offset, length, into, source),
-            LabelDType.Int32 => WithPred(counter, ((int[])gt.Data).AsSpan(offset, length), pred, offset, length, into, source),
-            _ => WithPred(counter, ((long[])gt.Data).AsSpan(offset, length), pred, offset, length, into, source),
+            LabelDType.UInt8 => WithPred(counter, gt.Labels<byte>(offset, length), pred, offset, length, into, source),
+            LabelDType.UInt16 => WithPred(counter, gt.Labels<ushort>(offset, length), pred, offset, length, into, source),
+            LabelDType.Int32 => WithPred(counter, gt.Labels<int>(offset, length), pred, offset, length, into, source),
+            _ => WithPred(counter, gt.Labels<long>(offset, length), pred, offset, length, into, source),
         };
+        // Native (memory-mapped) storage is released by a finalizer: keep both arrays alive while their spans are read.
+        GC.KeepAlive(gt);
+        GC.KeepAlive(pred);
+        return counts;
     }
 
     public static PixelCounts Count(ConfusionCounter counter, LabelArray gt, LabelArray pred, ConfusionMatrix into,
@@ -27,9 +31,9 @@ public static class LabelCounting
         where TG : unmanaged, System.Numerics.IBinaryInteger<TG> =>
         pred.DType switch
         {
-            LabelDType.UInt8 => counter.Count(gt, (ReadOnlySpan<byte>)((byte[])pred.Data).AsSpan(offset, length), into, source),
-            LabelDType.UInt16 => counter.Count(gt, (ReadOnlySpan<ushort>)((ushort[])pred.Data).AsSpan(offset, length), into, source),
-            LabelDType.Int32 => counter.Count(gt, (ReadOnlySpan<int>)((int[])pred.Data).AsSpan(offset, length), into, source),
-            _ => counter.Count(gt, (ReadOnlySpan<long>)((long[])pred.Data).AsSpan(offset, length), into, source),
+            LabelDType.UInt8 => counter.Count(gt, pred.Labels<byte>(offset, length), into, source),
+            LabelDType.UInt16 => counter.Count(gt, pred.Labels<ushort>(offset, length), into, source),
+            LabelDType.Int32 => counter.Count(gt, pred.Labels<int>(offset, length), into, source),
+            _ => counter.Count(gt, pred.Labels<long>(offset, length), into, source),
         };
 }

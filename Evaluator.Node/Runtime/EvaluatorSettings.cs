@@ -13,7 +13,8 @@ public sealed record EvaluatorSettings(
     int DecodeParallelism,
     int CoordinatorSnapshotEvery,
     TimeSpan AskTimeout,
-    double ThrottlePairsPerSecond)
+    double ThrottlePairsPerSecond,
+    bool MemoryMapFiles = true)
 {
     public static EvaluatorSettings From(Config config)
     {
@@ -28,7 +29,8 @@ public sealed record EvaluatorSettings(
             c.GetInt("decode-parallelism"),
             c.GetInt("coordinator-snapshot-every"),
             c.GetTimeSpan("ask-timeout"),
-            c.GetDouble("throttle-pairs-per-second"));
+            c.GetDouble("throttle-pairs-per-second"),
+            c.GetBoolean("memory-map-files", true));
         if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
         if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
         if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");

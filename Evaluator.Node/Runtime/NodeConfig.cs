@@ -41,6 +41,7 @@ public static class NodeConfig
         ("EVALUATOR_COORDINATOR_SNAPSHOT_EVERY", "evaluator.coordinator-snapshot-every"),
         ("EVALUATOR_ASK_TIMEOUT", "evaluator.ask-timeout"),
         ("EVALUATOR_THROTTLE_PAIRS_PER_SECOND", "evaluator.throttle-pairs-per-second"),
+        ("EVALUATOR_MEMORY_MAP_FILES", "evaluator.memory-map-files"),
         ("EVALUATOR_LOGLEVEL", "akka.loglevel"),
         ("EVALUATOR_HOSTNAME", "akka.remote.dot-netty.tcp.hostname"),
         ("EVALUATOR_PORT", "akka.remote.dot-netty.tcp.port"),

@@ -13,7 +13,9 @@ namespace Evaluator.Node.Streams;
 /// The backpressured stream of one partition: its pairs from the watermark on, decoded in
 /// parallel (order kept), cut into slices of batch-pixels, into the shard actor with
 /// acknowledgement (<c>Sink.ActorRefWithAck</c>: one batch in flight, small buffers, so
-/// memory stays flat whatever the dataset size).
+/// memory stays flat whatever the dataset size). The label arrays of a pair are pooled or
+/// memory-mapped; the shard disposes them after the pair's last slice (a stream stopped midway
+/// leaves them to the garbage collector).
 /// </summary>
 public static class PartitionSource
 {
@@ -32,7 +34,7 @@ public static class PartitionSource
         var batchPixels = start.Assignment.BatchPixels > 0 ? start.Assignment.BatchPixels : settings.BatchPixels;
 
         var source = Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
-            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw)))
+            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw, settings.MemoryMapFiles)))
             .SelectMany(d => Slices(start, d, batchPixels));
         if (settings.ThrottlePairsPerSecond > 0)
         {
@@ -57,13 +59,14 @@ public static class PartitionSource
                 .WithAttributes(Attributes.CreateInputBuffer(1, 1)))
             .Run(materializer);
 
-    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw)
+    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool memoryMap)
     {
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var (gt, pred) = LabelFileReader.ReadPair(pair, raw);
-            DecodeStats.Add((long)gt.Length + pred.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            var (gt, pred) = LabelFileReader.ReadPair(pair, raw, memoryMap);
+            DecodeStats.Add((long)gt.Length + pred.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started,
+                gt.IsMapped && pred.IsMapped);
             return new Decoded(seq, pair, gt, pred, null);
         }
         catch (EvaluatorException e)

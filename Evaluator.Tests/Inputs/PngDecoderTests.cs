@@ -52,8 +52,8 @@ public sealed class PngDecoderTests(PngFixtures fixtures) : IClassFixture<PngFix
         Assert.Equal(new long[] { h, w }, a.Shape);
         long[] actual = a.DType switch
         {
-            LabelDType.UInt8 => ((byte[])a.Data).Select(v => (long)v).ToArray(),
-            _ => ((ushort[])a.Data).Select(v => (long)v).ToArray(),
+            LabelDType.UInt8 => a.Labels<byte>().ToArray().Select(v => (long)v).ToArray(),
+            _ => a.Labels<ushort>().ToArray().Select(v => (long)v).ToArray(),
         };
         Assert.Equal(values.Select(v => (long)v), actual);
         Assert.Equal((long)w * h, PngReader.PixelCount(Path.Combine(fixtures.Dir, name + ".png")));

@@ -98,8 +98,8 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
         var batch = new Batch("r", 3, 7, 1, 4, "a.png", gt, pred, 20, 30, null);
         var back = (Batch)_serializer.FromBinary(_serializer.ToBinary(batch), _serializer.Manifest(batch));
         Assert.Equal((7L, 1, 4, 0, 30), (back.Seq, back.Slice, back.SliceCount, back.Offset, back.Length));
-        Assert.Equal(Enumerable.Range(20, 30).Select(i => (ushort)i), (ushort[])back.GroundTruth!.Data);
-        Assert.Equal(Enumerable.Range(20, 30).Select(i => (long)-i), (long[])back.Prediction!.Data);
+        Assert.Equal(Enumerable.Range(20, 30).Select(i => (ushort)i), back.GroundTruth!.Labels<ushort>().ToArray());
+        Assert.Equal(Enumerable.Range(20, 30).Select(i => (long)-i), back.Prediction!.Labels<long>().ToArray());
 
         var marker = new Batch("r", 3, 8, 0, 1, "b.png", null, null, 0, 0, new BadPair("b.png", "", "missing"));
         var m = (Batch)_serializer.FromBinary(_serializer.ToBinary(marker), _serializer.Manifest(marker));

@@ -22,6 +22,13 @@ public static class TestConfigs
         akka.loglevel = WARNING
         """).WithFallback(NodeConfig.Load(environment: _ => null));
 
+    /// <summary>A local system whose messages keep their identity (no serialize-messages): for ownership tests.</summary>
+    public static Config Local() => ConfigurationFactory.ParseString("""
+        akka.actor.provider = local
+        akka.extensions = []
+        akka.loglevel = WARNING
+        """).WithFallback(NodeConfig.Load(environment: _ => null));
+
     /// <summary>A local system with a real SQLite journal in <paramref name="dataDir"/>.</summary>
     public static Config LocalWithJournal(string dataDir, int snapshotEvery = 200) => ConfigurationFactory.ParseString($"""
         akka.actor.provider = local

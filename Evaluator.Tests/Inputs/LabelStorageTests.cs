@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Inputs;
+using Evaluator.Tests.Support;
+
+namespace Evaluator.Tests.Inputs;
+
+/// <summary>
+/// Label storage: memory-mapped and pooled reads of .npy and raw files give the same labels as
+/// the values written, in every dtype and byte order; disposed arrays refuse reads; and reading
+/// a dataset allocates (almost) nothing per image once the pool is warm.
+/// </summary>
+public sealed class LabelStorageTests
+{
+    private static readonly string Dir = TestEnvironment.TempDir("storage");
+
+    private static long[] Values(int n, long max, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => random.NextInt64(0, max)).ToArray();
+    }
+
+    private static byte[] Encode(LabelDType dtype, long[] values, bool bigEndian)
+    {
+        var size = dtype.Size();
+        var bytes = new byte[values.Length * size];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var span = bytes.AsSpan(i * size, size);
+            switch (dtype)
+            {
+                case LabelDType.UInt8: span[0] = (byte)values[i]; break;
+                case LabelDType.UInt16 when bigEndian: BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)values[i]); break;
+                case LabelDType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)values[i]); break;
+                case LabelDType.Int32 when bigEndian: BinaryPrimitives.WriteInt32BigEndian(span, (int)values[i]); break;
+                case LabelDType.Int32: BinaryPrimitives.WriteInt32LittleEndian(span, (int)values[i]); break;
+                case LabelDType.Int64 when bigEndian: BinaryPrimitives.WriteInt64BigEndian(span, values[i]); break;
+                default: BinaryPrimitives.WriteInt64LittleEndian(span, values[i]); break;
+            }
+        }
+        return bytes;
+    }
+
+    private static long[] Read(LabelArray a) => a.DType switch
+    {
+        LabelDType.UInt8 => a.Labels<byte>().ToArray().Select(v => (long)v).ToArray(),
+        LabelDType.UInt16 => a.Labels<ushort>().ToArray().Select(v => (long)v).ToArray(),
+        LabelDType.Int32 => a.Labels<int>().ToArray().Select(v => (long)v).ToArray(),
+        _ => a.Labels<long>().ToArray(),
+    };
+
+    /// <summary>An .npy file whose header is padded to <paramref name="headerPad"/> extra spaces, so
+    /// that its data may start at any (also odd) offset, as older writers produce.</summary>
+    private static string WriteNpy(string name, string descr, long[] shape, byte[] data, int headerPad)
+    {
+        var path = Path.Combine(Dir, name);
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({string.Join(", ", shape)}), }}"
+                     + new string(' ', headerPad) + "\n";
+        using var f = File.Create(path);
+        f.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        Span<byte> len = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
+        f.Write(len);
+        f.Write(Encoding.ASCII.GetBytes(header));
+        f.Write(data);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("|u1", LabelDType.UInt8, false)]
+    [InlineData("<u2", LabelDType.UInt16, false)]
+    [InlineData(">u2", LabelDType.UInt16, true)]
+    [InlineData("<i4", LabelDType.Int32, false)]
+    [InlineData(">i4", LabelDType.Int32, true)]
+    [InlineData("<i8", LabelDType.Int64, false)]
+    [InlineData(">i8", LabelDType.Int64, true)]
+    public void Npy_reads_the_same_labels_mapped_and_pooled_at_any_data_offset(string descr, LabelDType dtype, bool bigEndian)
+    {
+        var values = Values(3 * 4099, dtype == LabelDType.UInt8 ? 256 : 60000, seed: descr.GetHashCode(StringComparison.Ordinal));
+        foreach (var pad in new[] { 0, 1, 7, 4100 }) // data offsets not aligned to a label, and past a page
+        {
+            var path = WriteNpy($"{descr[1..]}-{bigEndian}-{pad}.npy", descr, [3, 4099], Encode(dtype, values, bigEndian), pad);
+            foreach (var map in new[] { true, false })
+            {
+                using var a = NpyReader.Read(path, memoryMap: map);
+                Assert.Equal(dtype, a.DType);
+                Assert.Equal([3L, 4099], a.Shape);
+                Assert.Equal(values, Read(a));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(LabelDType.UInt8)]
+    [InlineData(LabelDType.UInt16)]
+    [InlineData(LabelDType.Int64)]
+    public void Raw_files_read_the_same_labels_mapped_and_pooled(LabelDType dtype)
+    {
+        var values = Values(64 * 65, 200, seed: (int)dtype);
+        var path = Path.Combine(Dir, $"raw-{dtype}.bin");
+        File.WriteAllBytes(path, Encode(dtype, values, bigEndian: false));
+        var layout = new RawLayout([64, 65], dtype);
+        foreach (var map in new[] { true, false })
+        {
+            using var a = RawReader.Read(path, layout, memoryMap: map);
+            Assert.Equal(values, Read(a));
+            Assert.Equal(values[100..110], a.DType switch
+            {
+                LabelDType.UInt8 => a.Labels<byte>(100, 10).ToArray().Select(v => (long)v).ToArray(),
+                LabelDType.UInt16 => a.Labels<ushort>(100, 10).ToArray().Select(v => (long)v).ToArray(),
+                _ => a.Labels<long>(100, 10).ToArray(),
+            });
+        }
+    }
+
+    [Fact]
+    public void An_empty_npy_array_reads_as_zero_labels_either_way()
+    {
+        var path = WriteNpy("empty.npy", "|u1", [0], [], 0);
+        foreach (var map in new[] { true, false })
+        {
+            using var a = NpyReader.Read(path, memoryMap: map);
+            Assert.Equal(0, a.Length);
+            Assert.Empty(Read(a));
+        }
+    }
+
+    [Fact]
+    public void A_disposed_array_refuses_reads_and_disposing_twice_is_harmless()
+    {
+        var path = WriteNpy("disposed.npy", "|u1", [4], [1, 2, 3, 4], 0);
+        foreach (var map in new[] { true, false })
+        {
+            var a = NpyReader.Read(path, memoryMap: map);
+            Assert.Equal([1, 2, 3, 4], a.Labels<byte>().ToArray());
+            a.Dispose();
+            a.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => a.Bytes(0, 1).ToArray());
+        }
+        var mapped = NpyReader.Read(path, memoryMap: true);
+        Assert.Throws<InvalidOperationException>(() => mapped.Labels<ushort>().ToArray()); // wrong element type
+        Assert.Throws<ArgumentOutOfRangeException>(() => mapped.Bytes(2, 3).ToArray());
+        mapped.Dispose();
+    }
+
+    [Fact]
+    public void A_mapped_file_can_be_deleted_after_its_array_is_disposed()
+    {
+        var path = WriteNpy("deleted.npy", "|u1", [2], [7, 8], 0);
+        var a = NpyReader.Read(path, memoryMap: true);
+        a.Dispose();
+        File.Delete(path);
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData(Dataset.Format.NpyU8, true)]
+    [InlineData(Dataset.Format.NpyU8, false)]
+    [InlineData(Dataset.Format.NpyU16, false)]
+    [InlineData(Dataset.Format.PngGray8, false)]
+    [InlineData(Dataset.Format.PngGray16, false)]
+    public void Reading_a_dataset_allocates_next_to_nothing_per_image_once_the_pool_is_warm(Dataset.Format format, bool map)
+    {
+        // 512×512 maps: without pooling every image would allocate at least its 256K labels.
+        var ds = new Dataset(TestEnvironment.TempDir("alloc"), format, 12, 512, 512, 19, seed: 3);
+        var ext = format.ToString().StartsWith("Png", StringComparison.Ordinal) ? "*.png" : "*.npy";
+        var pairs = Directory.GetFiles(ds.GroundTruthDir, ext, SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(g => new FilePair(g, g.Replace(ds.GroundTruthDir, ds.PredictionDir))).ToArray();
+        long checksum = 0;
+        void ReadAll()
+        {
+            foreach (var pair in pairs)
+            {
+                var (gt, pred) = LabelFileReader.ReadPair(pair, null, map);
+                checksum += gt.Bytes(0, gt.Length)[^1] + pred.Bytes(0, pred.Length)[0];
+                gt.Dispose();
+                pred.Dispose();
+            }
+        }
+        ReadAll(); // warms the pool
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        ReadAll();
+        var perPair = (GC.GetAllocatedBytesForCurrentThread() - before) / pairs.Length;
+        Assert.True(perPair < 64 * 1024, $"{perPair} bytes allocated per pair of 512×512 {format} maps (checksum {checksum})");
+    }
+}
