@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Counts the same .npy dataset with the peers available here and compares with Evaluator.
 
-Usage: peers.py DATA_DIR CLASSES EVALUATOR_REPORT.json EVALUATOR_SECONDS
+Usage: peers.py DATA_DIR CLASSES EVALUATOR_REPORT.json EVALUATOR_SECONDS [EVALUATOR_WALL_SECONDS]
 Peers: numpy bincount with an ignore mask (one core), scikit-learn confusion_matrix.
 Every peer's matrix must equal Evaluator's exactly; prints pixels/s and the ratio to Evaluator.
 """
@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 data, classes, report_path, evaluator_seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+evaluator_wall = float(sys.argv[5]) if len(sys.argv) > 5 else None
 pairs = sorted(glob.glob(os.path.join(data, "gt", "*.npy")))
 report = json.load(open(report_path))
 expected = np.array(report["confusion_matrix"], dtype=np.int64)
@@ -41,7 +42,9 @@ def sklearn_confusion_matrix():
     return total
 
 
-rows = [("evaluator (all cores)", evaluator_seconds, True)]
+rows = [("evaluator (all cores, counting)", evaluator_seconds, True)]
+if evaluator_wall is not None:
+    rows.append(("evaluator (wall, incl. process start)", evaluator_wall, True))
 for name, fn in [("numpy bincount (1 core)", numpy_bincount), ("scikit-learn confusion_matrix", sklearn_confusion_matrix)]:
     try:
         start = time.perf_counter()

@@ -25,8 +25,9 @@ start=$(date +%s.%N)
 $E evaluate --gt "$work/data/gt" --pred "$work/data/pred" --classes "$classes" --ignore 255 \
   --data-dir "$work/journal" --report "$work/report.json" > "$work/evaluate.log"
 end=$(date +%s.%N)
-grep -E "throughput|peak memory" "$work/evaluate.log"
+grep -a -E "throughput|decode|peak memory" "$work/evaluate.log"
 # Evaluator's time: its own counting time from the throughput line (process start excluded).
-secs=$(grep -oE "in [0-9.]+ s" "$work/evaluate.log" | grep -oE "[0-9.]+")
-echo "evaluate wall time including process start: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }') s"
-/usr/bin/python3 bench/peers.py "$work/data" "$classes" "$work/report.json" "$secs"
+secs=$(grep -a "^throughput:" "$work/evaluate.log" | grep -oE "in [0-9.]+ s" | grep -oE "[0-9.]+")
+wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+echo "evaluate wall time including process start: $wall s"
+/usr/bin/python3 bench/peers.py "$work/data" "$classes" "$work/report.json" "$secs" "$wall"
