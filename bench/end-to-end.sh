@@ -7,10 +7,12 @@
 # 1. Generates N distinct 2048x1024 uint8 .npy pairs, then, for each --pixels target, a dataset
 #    of that many pixels made of symbolic links to them (the files are read again on every
 #    visit, from the page cache, so a 1e10-pixel run needs ~2 GB of disk, not 40 GB).
-# 2. Measures the one-core kernel rate (`evaluator bench`, same map kind, median of 9).
+# 2. Measures the one-core kernel rate (`evaluator bench`, same map kind, median of 9) and the
+#    one-thread file baseline (`evaluator bench --files`: the kernel over the memory-mapped
+#    files of the base set, no streams or actors) pinned to one core.
 # 3. Runs `evaluate` pinned to 1, 2, ... cores (taskset; partitions = cores) on the largest set,
 #    with memory-mapped files and with pooled reads, and prints end-to-end pixels/s against
-#    kernel x cores.
+#    kernel x cores and against file baseline x cores (what the streams and actors cost).
 # 4. Runs `evaluate` on every --pixels set on all cores and prints the peak RSS of each
 #    (flat in the dataset size).
 # Every evaluate run's matrix is checked equal to the first one's (scaled by the repeat count).
@@ -92,20 +94,23 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $ncpu cores, $(free -g |
 echo "dataset: $pairs distinct pairs of 2048x1024 uint8 .npy, $classes classes, $maps maps, 5% ignore"
 echo
 kernel=$($evaluator bench --classes "$classes" --maps "$maps" --repeats 9 | grep -a -E "^│ *$classes " | awk -F'│' '{gsub(/ /, "", $4); print $4}')
-echo "one-core kernel rate (evaluator bench, median of 9): $kernel Gpx/s"
+echo "one-core kernel rate on cache-resident maps (evaluator bench, median of 9): $kernel Gpx/s"
+files=$(taskset -c 0 $evaluator bench --files "$work/base" --classes "$classes" | grep -a "memory-mapped" | awk -F'│' '{gsub(/ /, "", $3); print $3}')
+echo "one-thread file baseline: the same kernel over the memory-mapped files, no actors (bench --files): $files Gpx/s"
 echo
 
 n=$(make_set "$largest" "$work/set-$largest")
 echo "end to end on $n pairs ($(awk -v n="$n" -v p="$px_per_pair" 'BEGIN { printf "%.3g", n * p }') pixels), counting rate printed by evaluate:"
-printf "%6s  %18s  %18s  %16s  %12s\n" cores "mmap Gpx/s" "pooled read Gpx/s" "kernel x cores" "mmap / k x c"
+printf "%6s  %11s  %18s  %15s  %13s  %15s  %13s\n" cores "mmap Gpx/s" "pooled read Gpx/s" "kernel x cores" "mmap / k x c" "files x cores" "mmap / f x c"
 reports=()
 for c in $cores; do
   cpus="0-$((c - 1))"
   read -r mm_rate _ < <(run_evaluate "$work/set-$largest" "$cpus" on "c$c-on")
   read -r rd_rate _ < <(run_evaluate "$work/set-$largest" "$cpus" off "c$c-off")
   reports+=("$work/report-c$c-on.json" "$work/report-c$c-off.json")
-  awk -v c="$c" -v m="$mm_rate" -v r="$rd_rate" -v k="$kernel" 'BEGIN {
-    printf "%6d  %18.2f  %18.2f  %16.2f  %11.0f%%\n", c, m / 1000, r / 1000, k * c, 100 * (m / 1000) / (k * c) }'
+  awk -v c="$c" -v m="$mm_rate" -v r="$rd_rate" -v k="$kernel" -v f="$files" 'BEGIN {
+    printf "%6d  %11.2f  %18.2f  %15.2f  %12.0f%%  %15.2f  %12.0f%%\n", c, m / 1000, r / 1000, k * c,
+      100 * (m / 1000) / (k * c), f * c, 100 * (m / 1000) / (f * c) }'
 done
 check_same "${reports[@]}"
 echo

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Evaluator.Messages;
 using Evaluator.Node.Bench;
+using Evaluator.Node.Inputs;
 using Evaluator.Node.Kernel;
 using Evaluator.Node.Synthetic;
 using Spectre.Console;
@@ -24,12 +25,19 @@ public static class BenchCommand
         var images = new Option<int>("--images") { Description = "Images per timed pass.", DefaultValueFactory = _ => 8 };
         var repeats = new Option<int>("--repeats") { Description = "Timed passes (the median is reported).", DefaultValueFactory = _ => 7 };
         var ignore = new Option<double>("--ignore-fraction") { Description = "Share of ground-truth pixels labelled 255 (ignored).", DefaultValueFactory = _ => 0.05 };
+        var files = new Option<string?>("--files")
+        {
+            Description = "Instead: count the label files of DIR/gt and DIR/pred (e.g. from `generate`) in this one " +
+                          "thread, memory-mapped and read into pooled arrays: the file-reading baseline of `evaluate`, without actors.",
+        };
         var cmd = new Command("bench", "Measure the counting kernel against a plain loop on one core.")
         {
-            classes, maps, width, height, images, repeats, ignore,
+            classes, maps, width, height, images, repeats, ignore, files,
         };
-        cmd.SetAction(r => Run(r.GetValue(classes)!, r.GetValue(maps)!, r.GetValue(width), r.GetValue(height),
-            r.GetValue(images), r.GetValue(repeats), r.GetValue(ignore)));
+        cmd.SetAction(r => r.GetValue(files) is { } dir
+            ? RunFiles(dir, r.GetValue(classes)![0], Math.Min(r.GetValue(repeats), 5))
+            : Run(r.GetValue(classes)!, r.GetValue(maps)!, r.GetValue(width), r.GetValue(height),
+                r.GetValue(images), r.GetValue(repeats), r.GetValue(ignore)));
         return cmd;
     }
 
@@ -85,6 +93,52 @@ public static class BenchCommand
         }
         console.Write(table);
         return allSame ? EvaluatorCli.ExitOk : EvaluatorCli.ExitFailure;
+    }
+
+    /// <summary>
+    /// One thread reads and counts every pair of a dataset, as a shard does but with no stream or
+    /// actor around it: memory-mapped, then read into pooled arrays; medians of the passes; both
+    /// must give the same matrix.
+    /// </summary>
+    public static int RunFiles(string dir, int classes, int repeats)
+    {
+        var pairs = PairDiscovery.Discover(Path.Combine(dir, "gt"), Path.Combine(dir, "pred"), PairLayout.Plain);
+        if (pairs.IsEmpty) throw new BadInputException(dir, "no label file pairs under gt/ and pred/");
+        var console = AnsiConsole.Console;
+        var spec = new RunSpec(classes, ignoreLabels: [255]);
+        var counter = new ConfusionCounter(spec);
+        var table = new Table();
+        table.AddColumn("reading").AddColumn(new TableColumn("Gpx/s").RightAligned()).AddColumn("pixels");
+        ConfusionMatrix? first = null;
+        var same = true;
+        foreach (var mapped in new[] { true, false })
+        {
+            var times = new List<double>();
+            var matrix = new ConfusionMatrix(classes);
+            long pixels = 0;
+            for (var r = 0; r < repeats; r++)
+            {
+                matrix.Clear();
+                pixels = 0;
+                var sw = Stopwatch.StartNew();
+                foreach (var pair in pairs)
+                {
+                    var (gt, pred) = LabelFileReader.ReadPair(pair, null, mapped);
+                    pixels += LabelCounting.Count(counter, gt, pred, matrix, pair.GroundTruth).Total;
+                    gt.Dispose();
+                    pred.Dispose();
+                }
+                times.Add(sw.Elapsed.TotalSeconds);
+            }
+            first ??= matrix.Clone();
+            same &= first.Equals(matrix);
+            table.AddRow(mapped ? "memory-mapped" : "pooled read", $"{pixels / Median(times) / 1e9:F2}", $"{pixels:N0}");
+        }
+        console.MarkupLine(Markup.Escape($"Counting {pairs.Length} pairs of {dir} in one thread, {repeats} passes, median; " +
+                                         $"{Environment.ProcessorCount} cores seen."));
+        console.Write(table);
+        console.MarkupLine(same ? "same matrix both ways: yes" : "[red]the two readings gave different matrices[/]");
+        return same ? EvaluatorCli.ExitOk : EvaluatorCli.ExitFailure;
     }
 
     private static double Median(List<double> xs)
