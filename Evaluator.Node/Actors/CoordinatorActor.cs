@@ -35,10 +35,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    private StartRun? _start;
-    private PartitionPartial[] _partials = [];
-    private RunStatus _status = RunStatus.Running;
-    private string? _error;
+    private readonly RunState _state = new();
     private long _snapshotNumber;
     private bool _dirty;
 
@@ -57,10 +54,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Recover<SnapshotOffer>(o =>
         {
             var s = (CoordinatorSnapshot)o.Snapshot;
-            ApplyStart(s.Start);
-            foreach (var p in s.Partials) _partials[p.Partition] = p;
-            _status = s.Status;
-            _error = s.Error;
+            _state.Restore(s);
             _snapshotNumber = s.SnapshotNumber;
         });
 
@@ -69,7 +63,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<PartitionFailed>(OnFailed);
         Command<GetSnapshot>(_ =>
         {
-            if (_start is null) Sender.Tell(new RunUnknown(_runId));
+            if (_state.Start is null) Sender.Tell(new RunUnknown(_runId));
             else Sender.Tell(CurrentSnapshot());
         });
         Command<RequestStart>(OnRequestStart);
@@ -97,38 +91,28 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         // The provider's address: the node's remote address on a cluster, and no Cluster
         // extension needed (which a local actor system, as in unit tests, does not have).
         _log.Info("run {0}: coordinator up on {1}", _runId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
-        if (_start is not null && _status == RunStatus.Running) StartTimers();
+        if (_state.Start is not null && _state.Status == RunStatus.Running) StartTimers();
     }
 
-    // ---- state transitions (shared by commands and recovery) --------------------------------
+    // ---- state transitions (shared by commands and recovery; the fold itself is RunState's) ----
 
-    private void ApplyStart(StartRun start)
-    {
-        _start = start;
-        _partials = start.Partitions
-            .Select(p => PartitionPartial.Empty(start.RunId, p.Partition, start.Spec.NumClasses)).ToArray();
-        _status = RunStatus.Running;
-    }
+    private void ApplyStart(StartRun start) => _state.ApplyStart(start);
 
     private void ApplyPartial(PartitionPartial p)
     {
-        _partials[p.Partition] = p;
-        if (_status == RunStatus.Running && _partials.All(x => x.Final)) _status = RunStatus.Completed;
+        _state.ApplyPartial(p);
         _dirty = true;
     }
 
     private void ApplyFailed(string error)
     {
-        _status = RunStatus.Failed;
-        _error = error;
+        _state.ApplyFailed(error);
         _dirty = true;
     }
 
     private void ApplyResumed(bool skipBad)
     {
-        _start = _start! with { SkipBad = skipBad };
-        _status = _partials.All(x => x.Final) ? RunStatus.Completed : RunStatus.Running;
-        _error = null;
+        _state.ApplyResumed(skipBad);
         _dirty = true;
     }
 
@@ -136,7 +120,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private void OnStartRun(StartRun start)
     {
-        if (_start is null)
+        if (_state.Start is null)
         {
             if (start.Partitions.Select((p, i) => p.Partition != i).Any(bad => bad))
             {
@@ -146,7 +130,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Persist(new RunStarted(start), e =>
             {
                 ApplyStart(e.Start);
-                _log.Info("run {0}: started with {1} partitions", _runId, _partials.Length);
+                _log.Info("run {0}: started with {1} partitions", _runId, _state.Partials.Length);
                 Sender.Tell(new RunAccepted(_runId, false, CurrentSnapshot()));
                 StartTimers();
                 KickPartitions();
@@ -154,21 +138,21 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        if (start.Fingerprint != _start.Fingerprint)
+        if (start.Fingerprint != _state.Start.Fingerprint)
         {
             Sender.Tell(new RunRejected(_runId,
                 $"run '{_runId}' already exists with a different spec or dataset; use another --run-id"));
             return;
         }
 
-        if (_status == RunStatus.Failed || start.SkipBad != _start.SkipBad)
+        if (_state.Status == RunStatus.Failed || start.SkipBad != _state.Start.SkipBad)
         {
             var sender = Sender;
             Persist(new RunResumed(start.SkipBad), e =>
             {
                 ApplyResumed(e.SkipBad);
                 sender.Tell(new RunAccepted(_runId, true, CurrentSnapshot()));
-                if (_status == RunStatus.Running)
+                if (_state.Status == RunStatus.Running)
                 {
                     StartTimers();
                     KickPartitions();
@@ -182,7 +166,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
 
         Sender.Tell(new RunAccepted(_runId, true, CurrentSnapshot()));
-        if (_status == RunStatus.Running)
+        if (_state.Status == RunStatus.Running)
         {
             StartTimers();
             KickPartitions();
@@ -191,13 +175,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private void OnPartial(PartitionPartial p)
     {
-        if (_start is null || p.Partition < 0 || p.Partition >= _partials.Length
-            || p.Matrix.NumClasses != _start.Spec.NumClasses)
+        if (_state.Start is null || p.Partition < 0 || p.Partition >= _state.Partials.Length
+            || p.Matrix.NumClasses != _state.Start.Spec.NumClasses)
         {
             _log.Warning("run {0}: partial for unknown run or partition {1} dropped", _runId, p.Partition);
             return;
         }
-        var held = _partials[p.Partition];
+        var held = _state.Partials[p.Partition];
         var newer = p.Watermark > held.Watermark || (p.Watermark == held.Watermark && p.Final && !held.Final);
         if (!newer)
         {
@@ -208,13 +192,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         var sender = Sender;
         Persist(new PartialRecorded(p), e =>
         {
-            var wasRunning = _status == RunStatus.Running;
+            var wasRunning = _state.Status == RunStatus.Running;
             ApplyPartial(e.Partial);
             sender.Tell(new PartialAccepted(_runId, p.Partition, p.Watermark, p.Final));
             MaybeSaveSnapshot();
-            if (wasRunning && _status == RunStatus.Completed)
+            if (wasRunning && _state.Status == RunStatus.Completed)
             {
-                _log.Info("run {0}: completed, {1} pixels counted", _runId, Total().Pixels.Counted);
+                _log.Info("run {0}: completed, {1} pixels counted", _runId, _state.Total().Pixels.Counted);
                 Publish(force: true);
                 Timers.CancelAll();
             }
@@ -223,16 +207,16 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private void OnFailed(PartitionFailed f)
     {
-        if (_start is null || _status != RunStatus.Running) return;
+        if (_state.Start is null || _state.Status != RunStatus.Running) return;
         var error = f.Error;
         Persist(new RunFailed(f.Partition, error), _ =>
         {
             ApplyFailed(error);
             _log.Warning("run {0}: failed in partition {1}: {2}", _runId, f.Partition, error);
             // Fail fast: stop the other partitions; what they counted is kept.
-            for (var i = 0; i < _partials.Length; i++)
+            for (var i = 0; i < _state.Partials.Length; i++)
             {
-                if (!_partials[i].Final) _shards.Tell(new StopPartition(_runId, i));
+                if (!_state.Partials[i].Final) _shards.Tell(new StopPartition(_runId, i));
             }
             Publish(force: true);
             Timers.CancelAll();
@@ -242,30 +226,30 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// <summary>A shard asks for its start (it got an ingest request while idle).</summary>
     private void OnRequestStart(RequestStart r)
     {
-        if (_start is null || r.Partition < 0 || r.Partition >= _partials.Length)
+        if (_state.Start is null || r.Partition < 0 || r.Partition >= _state.Partials.Length)
         {
             Sender.Tell(new RunUnknown(_runId));
             return;
         }
-        var partial = _partials[r.Partition];
-        if (_status != RunStatus.Running) partial = partial with { Final = true };
-        Sender.Tell(new StartPartition(_runId, r.Partition, _start.Spec, _start.Partitions[r.Partition], partial,
-            _start.SkipBad, _start.Ingest));
+        var partial = _state.Partials[r.Partition];
+        if (_state.Status != RunStatus.Running) partial = partial with { Final = true };
+        Sender.Tell(new StartPartition(_runId, r.Partition, _state.Start.Spec, _state.Start.Partitions[r.Partition], partial,
+            _state.Start.SkipBad, _state.Start.Ingest));
     }
 
     /// <summary>Closes an ingest run: each partition ends at its committed watermark.</summary>
     private void OnCompleteRun(CompleteRun c)
     {
-        if (_start is null)
+        if (_state.Start is null)
         {
             Sender.Tell(new RunUnknown(_runId));
             return;
         }
-        if (_start.Ingest && _status == RunStatus.Running)
+        if (_state.Start.Ingest && _state.Status == RunStatus.Running)
         {
-            for (var i = 0; i < _partials.Length; i++)
+            for (var i = 0; i < _state.Partials.Length; i++)
             {
-                if (!_partials[i].Final) _shards.Tell(new CompletePartition(_runId, i));
+                if (!_state.Partials[i].Final) _shards.Tell(new CompletePartition(_runId, i));
             }
         }
         Sender.Tell(CurrentSnapshot());
@@ -273,12 +257,12 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private void KickPartitions()
     {
-        if (_start is null || _status != RunStatus.Running) return;
-        for (var i = 0; i < _partials.Length; i++)
+        if (_state.Start is null || _state.Status != RunStatus.Running) return;
+        for (var i = 0; i < _state.Partials.Length; i++)
         {
-            if (_partials[i].Final) continue;
-            _shards.Tell(new StartPartition(_runId, i, _start.Spec, _start.Partitions[i], _partials[i], _start.SkipBad,
-                _start.Ingest));
+            if (_state.Partials[i].Final) continue;
+            _shards.Tell(new StartPartition(_runId, i, _state.Start.Spec, _state.Start.Partitions[i], _state.Partials[i], _state.Start.SkipBad,
+                _state.Start.Ingest));
         }
     }
 
@@ -291,37 +275,25 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     private void MaybeSaveSnapshot()
     {
         if (LastSequenceNr % _settings.CoordinatorSnapshotEvery != 0) return;
-        SaveSnapshot(new CoordinatorSnapshot(_start!, [.. _partials], _status, _error, _snapshotNumber));
+        SaveSnapshot(new CoordinatorSnapshot(_state.Start!, [.. _state.Partials], _state.Status, _state.Error, _snapshotNumber));
     }
 
     // ---- snapshots ----------------------------------------------------------------------
 
-    private (ConfusionMatrix Matrix, PixelCounts Pixels) Total()
-    {
-        var m = new ConfusionMatrix(_start!.Spec.NumClasses);
-        var pixels = PixelCounts.Zero;
-        foreach (var p in _partials)
-        {
-            m.Merge(p.Matrix);
-            pixels += p.Pixels;
-        }
-        return (m, pixels);
-    }
-
     private RunSnapshot CurrentSnapshot()
     {
-        var (matrix, pixels) = Total();
-        return new RunSnapshot(_runId, _snapshotNumber, DateTimeOffset.UtcNow, _start!.Spec, matrix, pixels,
-            _start.ExpectedPixels,
-            [.. _partials.Select(p => new PartitionProgress(p.Partition, p.Watermark,
-                _start.Partitions[p.Partition].Pairs.Length, p.Pixels.Total, p.Final))],
-            [.. _partials.SelectMany(p => p.BadPairs)],
-            _status, _error);
+        var (matrix, pixels) = _state.Total();
+        return new RunSnapshot(_runId, _snapshotNumber, DateTimeOffset.UtcNow, _state.Start!.Spec, matrix, pixels,
+            _state.Start.ExpectedPixels,
+            [.. _state.Partials.Select(p => new PartitionProgress(p.Partition, p.Watermark,
+                _state.Start.Partitions[p.Partition].Pairs.Length, p.Pixels.Total, p.Final))],
+            [.. _state.Partials.SelectMany(p => p.BadPairs)],
+            _state.Status, _state.Error);
     }
 
     private void Publish(bool force)
     {
-        if (_start is null || (!_dirty && !force)) return;
+        if (_state.Start is null || (!_dirty && !force)) return;
         // Strictly increasing, and across restarts too: never below the journal's sequence number.
         _snapshotNumber = Math.Max(_snapshotNumber + 1, LastSequenceNr);
         var snapshot = CurrentSnapshot();

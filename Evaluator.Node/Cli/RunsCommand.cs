@@ -9,6 +9,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
+using Evaluator.Node.Actors;
 using Evaluator.Node.Runtime;
 using Spectre.Console;
 
@@ -78,41 +79,17 @@ public static class RunsCommand
         }
     }
 
-    /// <summary>The coordinator's state from its events, as the coordinator itself recovers it.</summary>
+    /// <summary>The coordinator's state from its events, through the coordinator's own fold (<see cref="RunState"/>).</summary>
     public static RunSummary? Fold(string runId, IEnumerable<object> events)
     {
-        StartRun? start = null;
-        var partials = new Dictionary<int, PartitionPartial>();
-        var status = RunStatus.Running;
-        string? error = null;
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case RunStarted s:
-                    start = s.Start;
-                    break;
-                case PartialRecorded p:
-                    partials[p.Partial.Partition] = p.Partial;
-                    break;
-                case RunFailed f:
-                    status = RunStatus.Failed;
-                    error = f.Error;
-                    break;
-                case RunResumed:
-                    status = RunStatus.Running;
-                    error = null;
-                    break;
-            }
-        }
-        if (start is null) return null;
-        var final = start.Partitions.All(p => partials.TryGetValue(p.Partition, out var x) && x.Final);
-        if (status == RunStatus.Running && final) status = RunStatus.Completed;
-        var matrix = ConfusionMatrix.Sum(start.Spec.NumClasses, partials.Values.Select(p => p.Matrix));
-        var pixels = partials.Values.Aggregate(PixelCounts.Zero, (a, p) => a + p.Pixels);
-        return new RunSummary(runId, status, start.Partitions.Sum(p => p.Pairs.Length), partials.Values.Sum(p => p.Watermark),
-            pixels, start.ExpectedPixels, MetricReport.Compute(start.Spec, matrix, pixels).MeanIou,
-            partials.Values.Sum(p => p.BadPairs.Length), error);
+        var state = new RunState();
+        foreach (var e in events) state.Apply(e);
+        if (state.Start is not { } start) return null;
+        var (matrix, pixels) = state.Total();
+        return new RunSummary(runId, state.Status, start.Partitions.Sum(p => p.Pairs.Length),
+            state.Partials.Sum(p => p.Watermark), pixels, start.ExpectedPixels,
+            MetricReport.Compute(start.Spec, matrix, pixels).MeanIou, state.Partials.Sum(p => p.BadPairs.Length),
+            state.Error);
     }
 
     private static void Print(IAnsiConsole console, IReadOnlyList<RunSummary> runs)

@@ -1,0 +1,95 @@
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+
+namespace Evaluator.Node.Actors;
+
+/// <summary>
+/// What a run's coordinator knows, and the one fold of its events: <see cref="CoordinatorActor"/>
+/// applies its events here (after persisting them, and when recovering), and <c>runs</c> folds
+/// the journal's events through the same transitions, so the two can never disagree.
+/// Not thread-safe: it lives inside one actor or one command.
+/// </summary>
+public sealed class RunState
+{
+    public StartRun? Start { get; private set; }
+
+    /// <summary>The partial with the highest watermark of every partition (one per partition once started).</summary>
+    public PartitionPartial[] Partials { get; private set; } = [];
+
+    public RunStatus Status { get; private set; } = RunStatus.Running;
+
+    public string? Error { get; private set; }
+
+    public bool AllFinal => Partials.All(p => p.Final);
+
+    /// <summary>Applies one of the coordinator's events; false for anything else.</summary>
+    public bool Apply(object @event)
+    {
+        switch (@event)
+        {
+            case RunStarted s:
+                ApplyStart(s.Start);
+                return true;
+            case PartialRecorded p:
+                ApplyPartial(p.Partial);
+                return true;
+            case RunFailed f:
+                ApplyFailed(f.Error);
+                return true;
+            case RunResumed r:
+                ApplyResumed(r.SkipBad);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public void ApplyStart(StartRun start)
+    {
+        Start = start;
+        Partials = start.Partitions
+            .Select(p => PartitionPartial.Empty(start.RunId, p.Partition, start.Spec.NumClasses)).ToArray();
+        Status = RunStatus.Running;
+    }
+
+    public void ApplyPartial(PartitionPartial p)
+    {
+        Partials[p.Partition] = p;
+        if (Status == RunStatus.Running && AllFinal) Status = RunStatus.Completed;
+    }
+
+    public void ApplyFailed(string error)
+    {
+        Status = RunStatus.Failed;
+        Error = error;
+    }
+
+    public void ApplyResumed(bool skipBad)
+    {
+        Start = Start! with { SkipBad = skipBad };
+        Status = AllFinal ? RunStatus.Completed : RunStatus.Running;
+        Error = null;
+    }
+
+    /// <summary>Restores the state a persistence snapshot holds.</summary>
+    public void Restore(CoordinatorSnapshot s)
+    {
+        ApplyStart(s.Start);
+        foreach (var p in s.Partials) Partials[p.Partition] = p;
+        Status = s.Status;
+        Error = s.Error;
+    }
+
+    /// <summary>The exact sum of the partials.</summary>
+    public (ConfusionMatrix Matrix, PixelCounts Pixels) Total()
+    {
+        var m = new ConfusionMatrix(Start!.Spec.NumClasses);
+        var pixels = PixelCounts.Zero;
+        foreach (var p in Partials)
+        {
+            m.Merge(p.Matrix);
+            pixels += p.Pixels;
+        }
+        return (m, pixels);
+    }
+}
