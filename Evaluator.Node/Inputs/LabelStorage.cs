@@ -16,7 +16,17 @@ public static class LabelStorage
     {
         var bytes = (long)count * dtype.Size();
         if (memoryMap && count > 0 && (!bigEndian || dtype == LabelDType.UInt8))
-            return LabelArray.Native(dtype, MappedLabelFile.Map(file, offset, bytes), count, shape);
+        {
+            try
+            {
+                return LabelArray.Native(dtype, MappedLabelFile.Map(file, offset, bytes), count, shape);
+            }
+            catch (IOException)
+            {
+                // A file system that cannot map this file (some FUSE and network mounts, special
+                // files): read it instead, which works wherever a file can be read.
+            }
+        }
         file.Position = offset;
         var swap = bigEndian && dtype != LabelDType.UInt8;
         return dtype switch

@@ -89,14 +89,15 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     public async Task A_worker_lost_mid_run_loses_and_duplicates_nothing(string journal)
     {
         var j = Journals.Hocon(journal);
-        // Both workers are slow and snapshots frequent, so that the run is certainly seen mid-way
-        // and B dies then, wherever the partitions were allocated (were they all on A, an
-        // unthrottled run could end before the first snapshot: no mid-run moment to kill B in).
-        const string slow = "evaluator.throttle-pairs-per-second = 10\nevaluator.snapshot-interval = 100ms\n";
+        // Both workers are slow (10 pairs a partition at 5 a second: ~2 s), so that the run is
+        // certainly seen mid-way and B dies then, wherever the partitions were allocated: the
+        // client's pub-sub subscription needs a gossip round (1 s) to reach the coordinator's
+        // node, and a run that ends before it shows the client no mid-run snapshot.
+        const string slow = "evaluator.throttle-pairs-per-second = 5\nevaluator.snapshot-interval = 100ms\n";
         var a = await Node("worker", null, j + slow);
         var b = await Node("worker", a.Address, j + slow);
         var client = await Node("client", a.Address, j);
-        var ds = new Dataset(_dir, Dataset.Format.NpyU8, pairs: 40, width: 32, height: 32, classes: 7, seed: 6);
+        var ds = new Dataset(_dir, Dataset.Format.NpyU8, pairs: 80, width: 32, height: 32, classes: 7, seed: 6);
         var spec = new RunSpec(7, ignoreLabels: [255]);
         var start = Run(ds, "lost-worker-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
