@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using System.Text;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 using Evaluator.Node.Inputs;
@@ -52,20 +50,10 @@ public sealed class LabelStorageTests
         _ => a.Labels<long>().ToArray(),
     };
 
-    /// <summary>An .npy file whose header is padded to <paramref name="headerPad"/> extra spaces, so
-    /// that its data may start at any (also odd) offset, as older writers produce.</summary>
     private static string WriteNpy(string name, string descr, long[] shape, byte[] data, int headerPad)
     {
         var path = Path.Combine(Dir, name);
-        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({string.Join(", ", shape)}), }}"
-                     + new string(' ', headerPad) + "\n";
-        using var f = File.Create(path);
-        f.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-        Span<byte> len = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
-        f.Write(len);
-        f.Write(Encoding.ASCII.GetBytes(header));
-        f.Write(data);
+        LabelFiles.WriteNpy(path, descr, shape, data, headerPad);
         return path;
     }
 

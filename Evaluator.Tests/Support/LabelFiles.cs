@@ -90,12 +90,17 @@ public static class LabelFiles
         return crc ^ 0xFFFFFFFFu;
     }
 
-    public static void WriteNpy(string path, string descr, long[] shape, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// A version 1.0 .npy file. The header is padded so that the data starts at a multiple of 64,
+    /// as numpy writes it, or, with <paramref name="headerPad"/>, by exactly that many spaces, so
+    /// that the data may start at any (also odd) offset, as older writers produce.
+    /// </summary>
+    public static void WriteNpy(string path, string descr, long[] shape, ReadOnlySpan<byte> data, int? headerPad = null)
     {
         var dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
         var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
         var total = 10 + header.Length + 1;
-        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        header = header.PadRight(header.Length + (headerPad ?? (64 - total % 64) % 64)) + "\n";
         using var f = File.Create(path);
         f.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
         Span<byte> len = stackalloc byte[2];
