@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Evaluator.Messages;
 
@@ -31,22 +32,39 @@ public static class LabelStorage
         var swap = bigEndian && dtype != LabelDType.UInt8;
         return dtype switch
         {
-            LabelDType.UInt8 => PooledLabels.Fill<byte, FileStream>(count, shape, file, (span, f) => f.ReadExactly(span)),
-            LabelDType.UInt16 => PooledLabels.Fill<ushort, FileStream>(count, shape, file, (span, f) =>
-            {
-                f.ReadExactly(MemoryMarshal.AsBytes(span));
-                if (swap) BinaryPrimitives.ReverseEndianness(span, span);
-            }),
-            LabelDType.Int32 => PooledLabels.Fill<int, FileStream>(count, shape, file, (span, f) =>
-            {
-                f.ReadExactly(MemoryMarshal.AsBytes(span));
-                if (swap) BinaryPrimitives.ReverseEndianness(span, span);
-            }),
-            _ => PooledLabels.Fill<long, FileStream>(count, shape, file, (span, f) =>
-            {
-                f.ReadExactly(MemoryMarshal.AsBytes(span));
-                if (swap) BinaryPrimitives.ReverseEndianness(span, span);
-            }),
+            LabelDType.UInt8 => ReadPooled<byte>(file, count, shape, swap),
+            LabelDType.UInt16 => ReadPooled<ushort>(file, count, shape, swap),
+            LabelDType.Int32 => ReadPooled<int>(file, count, shape, swap),
+            _ => ReadPooled<long>(file, count, shape, swap),
         };
+    }
+
+    /// <summary>Reads <paramref name="count"/> labels from the file's position into a pooled array.</summary>
+    private static LabelArray ReadPooled<T>(FileStream file, int count, long[] shape, bool swap) where T : unmanaged =>
+        PooledLabels.Fill<T, (FileStream File, bool Swap)>(count, shape, (file, swap), static (span, s) =>
+        {
+            var bytes = MemoryMarshal.AsBytes(span);
+            s.File.ReadExactly(bytes);
+            if (s.Swap) ReverseEndianness(bytes, Unsafe.SizeOf<T>());
+        });
+
+    /// <summary>Big-endian labels to little-endian, in place (vectorised by BinaryPrimitives).</summary>
+    private static void ReverseEndianness(Span<byte> bytes, int size)
+    {
+        switch (size)
+        {
+            case 2:
+                var u16 = MemoryMarshal.Cast<byte, ushort>(bytes);
+                BinaryPrimitives.ReverseEndianness(u16, u16);
+                break;
+            case 4:
+                var i32 = MemoryMarshal.Cast<byte, int>(bytes);
+                BinaryPrimitives.ReverseEndianness(i32, i32);
+                break;
+            case 8:
+                var i64 = MemoryMarshal.Cast<byte, long>(bytes);
+                BinaryPrimitives.ReverseEndianness(i64, i64);
+                break;
+        }
     }
 }

@@ -53,6 +53,9 @@ public static partial class NpyReader
     {
         Span<byte> prefix = stackalloc byte[12];
         var got = f.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        // Where the header ends, from its length field (version 1: uint16 at 8; 2 and 3: uint32 at
+        // 8); for a file too short or without the magic just what was read, so that ParseHeader
+        // names the problem.
         var headerEnd = got < 10 || !prefix[..6].SequenceEqual(Magic) ? got
             : prefix[6] == 1 ? 10 + BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..])
             : got == 12 ? 12 + (long)BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..])
