@@ -17,12 +17,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ -z "$evaluator" ]; then
-  dotnet build Evaluator.Node -c Release -v q -nologo >/dev/null
-  evaluator="dotnet Evaluator.Node/bin/Release/net10.0/evaluator.dll"
-elif [[ "$evaluator" == *.dll ]]; then
-  evaluator="dotnet $evaluator"
-fi
+. bench/lib.sh
+evaluator=$(evaluator_command "$evaluator")
 
 work=$(mktemp -d /tmp/evaluator-scale.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -37,12 +37,8 @@ if [ -z "$cores" ]; then
   while [ "$c" -lt "$ncpu" ]; do cores="$cores $c"; c=$((c * 2)); done
   cores="$cores $ncpu"
 fi
-if [ -z "$evaluator" ]; then
-  dotnet build Evaluator.Node -c Release -v q -nologo >/dev/null
-  evaluator="dotnet Evaluator.Node/bin/Release/net10.0/evaluator.dll"
-elif [[ "$evaluator" == *.dll ]]; then
-  evaluator="dotnet $evaluator"
-fi
+. bench/lib.sh
+evaluator=$(evaluator_command "$evaluator")
 
 work=$(mktemp -d /tmp/evaluator-e2e.XXXXXX)
 trap 'rm -rf "$work"' EXIT

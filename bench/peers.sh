@@ -13,11 +13,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-if ! /usr/bin/python3 -c "import numpy, sklearn" 2>/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-sklearn >/dev/null
-fi
-dotnet build Evaluator.Node -c Release -v q -nologo >/dev/null
-E="dotnet Evaluator.Node/bin/Release/net10.0/evaluator.dll"
+. bench/lib.sh
+need_python "numpy, sklearn" python3-numpy python3-sklearn
+E=$(evaluator_command)
 work=$(mktemp -d /tmp/evaluator-peers.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 $E generate --out "$work/data" --pairs "$pairs" --classes "$classes" --maps "$maps" >/dev/null

@@ -15,11 +15,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-if ! /usr/bin/python3 -c "import numpy, PIL" 2>/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-pil >/dev/null
-fi
-dotnet build Evaluator.Node -c Release -v q -nologo >/dev/null
-E="dotnet Evaluator.Node/bin/Release/net10.0/evaluator.dll"
+. bench/lib.sh
+need_python "numpy, PIL" python3-numpy python3-pil
+E=$(evaluator_command)
 work=$(mktemp -d /tmp/evaluator-png.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 $E generate --out "$work/npy" --pairs "$pairs" --classes "$classes" --maps "$maps" >/dev/null
