@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Evaluator.Tests.Core;
 using Evaluator.Tests.Support;
 using Xunit.Abstractions;
 
@@ -22,7 +21,7 @@ public sealed class PythonClientTests(ITestOutputHelper output)
     public async Task The_python_client_counts_every_batch_exactly_once_through_faults()
     {
         var clock = Stopwatch.StartNew();
-        var script = Path.Combine(SharedFiles.RepoRoot(), "clients", "python", "test_client.py");
+        var script = Path.Combine(RepoFiles.RepoRoot(), "clients", "python", "test_client.py");
         Assert.True(File.Exists(script), $"{script} is missing");
         var dir = TestEnvironment.TempDir("python-client");
         using var node = NodeProcess.Start(dir);

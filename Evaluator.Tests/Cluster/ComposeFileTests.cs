@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Evaluator.Node.Runtime;
-using Evaluator.Tests.Core;
 using Evaluator.Tests.Processes;
+using Evaluator.Tests.Support;
 
 namespace Evaluator.Tests.Cluster;
 
@@ -24,7 +24,7 @@ public sealed partial class ComposeFileTests
     [GeneratedRegex(@"^(?<indent> {0,2})(?<key>[A-Za-z0-9_.-]+):")]
     private static partial Regex BlockPattern();
 
-    private static string ComposePath => Path.Combine(SharedFiles.RepoRoot(), "docker", "compose.yaml");
+    private static string ComposePath => Path.Combine(RepoFiles.RepoRoot(), "docker", "compose.yaml");
 
     /// <summary>
     /// Line-based: a variable belongs to the nearest top-level key (x-node-env, the anchor every

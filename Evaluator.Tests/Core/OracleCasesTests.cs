@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Evaluator.Messages;
 using Evaluator.Node.Kernel;
+using Evaluator.Tests.Support;
 
 namespace Evaluator.Tests.Core;
 
-/// <summary>Every published peer case of ../shared/oracle/peer_cases.json, through the kernel and the report.</summary>
+/// <summary>Every published peer case of Fixtures/oracle/peer_cases.json (see SOURCE.md beside it), through the kernel and the report.</summary>
 public class OracleCasesTests
 {
     public static TheoryData<string> CaseNames()
@@ -15,7 +16,7 @@ public class OracleCasesTests
         return data;
     }
 
-    private static JsonDocument Load() => JsonDocument.Parse(File.ReadAllText(SharedFiles.Find("oracle/peer_cases.json")));
+    private static JsonDocument Load() => JsonDocument.Parse(File.ReadAllText(RepoFiles.Fixture("oracle/peer_cases.json")));
 
     [Fact]
     public void The_oracle_file_has_cases()

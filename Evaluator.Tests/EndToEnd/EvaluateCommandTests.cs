@@ -1,6 +1,5 @@
 using Evaluator.Messages;
 using Evaluator.Node.Cli;
-using Evaluator.Tests.Core;
 using Evaluator.Tests.Support;
 
 namespace Evaluator.Tests.EndToEnd;
@@ -89,7 +88,7 @@ public class EvaluateCommandTests
     public void The_cityscapes_samples_evaluate_through_the_label_map_free_layout()
     {
         var dir = TestEnvironment.TempDir("samples");
-        var samples = Path.Combine(SharedFiles.RepoRoot(), "samples", "cityscapes");
+        var samples = Path.Combine(RepoFiles.RepoRoot(), "samples", "cityscapes");
         var report = Path.Combine(dir, "r.json");
         var exit = EvaluatorCli.Run(["evaluate", "--gt", Path.Combine(samples, "gtFine"), "--pred", Path.Combine(samples, "pred"),
             "--layout", "cityscapes", "--classes", "19", "--class-names", "cityscapes", "--ignore", "255",

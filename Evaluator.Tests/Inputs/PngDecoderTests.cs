@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using Evaluator.Messages;
 using Evaluator.Node.Inputs;
-using Evaluator.Tests.Core;
 using Evaluator.Tests.Support;
 
 namespace Evaluator.Tests.Inputs;
@@ -17,7 +16,7 @@ public sealed class PngFixtures
     public PngFixtures()
     {
         Dir = TestEnvironment.TempDir("pngs");
-        var script = Path.Combine(SharedFiles.RepoRoot(), "Evaluator.Tests", "Fixtures", "make_pngs.py");
+        var script = Path.Combine(RepoFiles.RepoRoot(), "Evaluator.Tests", "Fixtures", "make_pngs.py");
         using var p = Process.Start(new ProcessStartInfo("/usr/bin/python3", [script, Dir])
         {
             RedirectStandardOutput = true,
