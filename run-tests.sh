@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test. Installs and starts what the tests need first (Debian packages, as root):
+# ./run-tests.sh         runs every test. Installs and starts what the tests need first (Debian packages, as root):
 #   python3-pil + python3-numpy  (PNG fixtures written by another encoder)
 #   postgresql                   (the cluster tests also run against a real PostgreSQL journal)
 #   chromium                     (the dashboard is tested in a real headless browser)
+# ./run-tests.sh --fast  the fast lane: needs nothing but the .NET SDK (no root, no installs, no services);
+#   leaves out the tests marked [Trait("Category", "Services")]: root, PostgreSQL, Chromium, Python, node processes.
+# Any further arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  exec dotnet test Evaluator.sln -c Release --filter "Category!=Services" "$@"
+fi
 
 need=()
 /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || need+=(python3-pil python3-numpy)
@@ -27,5 +36,4 @@ su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='evaluator_
   || su postgres -c "createdb -O evaluator evaluator_test"
 export EVALUATOR_TEST_POSTGRES="Host=127.0.0.1;Port=5432;Username=evaluator;Password=evaluator;Database=evaluator_test"
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet test Evaluator.sln -c Release "$@"

@@ -12,6 +12,8 @@ namespace Evaluator.Tests.Clients;
 /// sends) and checks the final confusion matrix against numpy's own recount, exactly. Needs
 /// Debian's python3-numpy (run-tests.sh installs it).
 /// </summary>
+// Category=Services: needs /usr/bin/python3 with numpy and a node process; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
 [Collection("processes")]
 public sealed class PythonClientTests(ITestOutputHelper output)
 {

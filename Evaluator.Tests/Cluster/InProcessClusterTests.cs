@@ -53,9 +53,14 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         return new StartRun(runId, spec, parts, PairDiscovery.ExpectedPixels(pairs, null), RunClient.Fingerprint(spec, parts), false);
     }
 
+    /// <summary>The same against PostgreSQL, which only ./run-tests.sh starts (Category=Services).</summary>
+    [Theory]
+    [Trait("Category", "Services")]
+    [InlineData(Journals.Postgres)]
+    public Task Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result_on_postgres(string journal) => Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result(journal);
+
     [Theory]
     [InlineData(Journals.Sqlite)]
-    [InlineData(Journals.Postgres)]
     public async Task Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result(string journal)
     {
         var j = Journals.Hocon(journal);
@@ -83,9 +88,14 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         Assert.Equal(2, regions.Regions.Count(r => r.Value.Stats.Count > 0));
     }
 
+    /// <summary>The same against PostgreSQL, which only ./run-tests.sh starts (Category=Services).</summary>
+    [Theory]
+    [Trait("Category", "Services")]
+    [InlineData(Journals.Postgres)]
+    public Task A_worker_lost_mid_run_loses_and_duplicates_nothing_on_postgres(string journal) => A_worker_lost_mid_run_loses_and_duplicates_nothing(journal);
+
     [Theory]
     [InlineData(Journals.Sqlite)]
-    [InlineData(Journals.Postgres)]
     public async Task A_worker_lost_mid_run_loses_and_duplicates_nothing(string journal)
     {
         var j = Journals.Hocon(journal);

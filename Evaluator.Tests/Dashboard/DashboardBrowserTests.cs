@@ -13,6 +13,8 @@ namespace Evaluator.Tests.Dashboard;
 /// batches as they are pushed (live, from the SSE stream) and end at the final report's value.
 /// Needs Debian's chromium at /usr/bin/chromium (run-tests.sh installs it).
 /// </summary>
+// Category=Services: needs Chromium and a node process; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
 [Collection("processes")]
 public sealed class DashboardBrowserTests(ITestOutputHelper output)
 {

@@ -31,6 +31,8 @@ public sealed class PngFixtures
     public string Dir { get; }
 }
 
+// Category=Services: its fixtures are written by /usr/bin/python3 with Pillow and numpy; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
 public sealed class PngDecoderTests(PngFixtures fixtures) : IClassFixture<PngFixtures>
 {
     public static TheoryData<string> Valid() => new(

@@ -17,6 +17,8 @@ namespace Evaluator.Tests.Processes;
 /// To read what every child printed, set EVALUATOR_TEST_KEEP_LOGS to a folder: each test
 /// writes child0.log, child1.log, ... there (nodes in start order, then submits).
 /// </summary>
+// Category=Services: runs node processes, half of them on PostgreSQL; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
 [Collection("processes")]
 public sealed partial class ClusterProcessTests(ITestOutputHelper output) : IDisposable
 {

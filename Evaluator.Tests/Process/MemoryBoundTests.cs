@@ -13,6 +13,8 @@ namespace Evaluator.Tests.Processes;
 /// resident memory (the "peak memory" line it prints) must stay small, and whose matrix must be
 /// exact. Two real pairs on disk, the rest symbolic links to them, so it costs 8 MiB of disk.
 /// </summary>
+// Category=Services: measures a child process's peak memory; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
 [Collection("processes")]
 public sealed partial class MemoryBoundTests(ITestOutputHelper output)
 {

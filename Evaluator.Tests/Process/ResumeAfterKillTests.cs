@@ -12,6 +12,8 @@ namespace Evaluator.Tests.Processes;
 /// middle of a run (no shutdown code runs), then started again with the same run id and data
 /// directory; it must resume from its journal and end with exactly the independent recount.
 /// </summary>
+// Category=Services: runs and kills the evaluator as a child process; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
 [Collection("processes")]
 public sealed partial class ResumeAfterKillTests(ITestOutputHelper output)
 {
