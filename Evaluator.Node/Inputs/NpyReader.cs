@@ -17,10 +17,11 @@ public static partial class NpyReader
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    public readonly record struct Header(LabelDType DType, bool BigEndian, long[] Shape, int DataOffset)
-    {
-        public long Count => Shape.Aggregate(1L, (a, b) => checked(a * b));
-    }
+    /// <summary>The largest header this reader accepts (numpy itself refuses headers over 10,000 bytes by default).</summary>
+    public const int MaxHeaderBytes = 1 << 20;
+
+    /// <summary>A parsed header; <see cref="Count"/> was checked to fit, in bytes, in an int64.</summary>
+    public readonly record struct Header(LabelDType DType, bool BigEndian, long[] Shape, int DataOffset, long Count);
 
     /// <summary>Reads just the header (for shapes and batch counts without decoding).</summary>
     public static Header ReadHeader(string path)
@@ -88,7 +89,10 @@ public static partial class NpyReader
                 break;
             case 2 or 3:
                 if (bytes.Length < 12) throw new BadInputException(path, "truncated .npy header");
-                headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]));
+                var declared = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+                if (declared > MaxHeaderBytes)
+                    throw new BadInputException(path, $".npy header length {declared} is implausible (at most {MaxHeaderBytes} bytes)");
+                headerLength = (int)declared;
                 start = 12;
                 break;
             default:
@@ -116,7 +120,21 @@ public static partial class NpyReader
                 : throw new BadInputException(path, $"bad .npy shape '{shape.Groups[1].Value}'"))
             .ToArray();
         if (dims.Length == 0) dims = [1];
-        return new Header(dtype, order == '>', dims, start + headerLength);
+        return new Header(dtype, order == '>', dims, start + headerLength, Elements(dims, dtype, path));
+    }
+
+    /// <summary>The number of labels of a shape, refused when it or its size in bytes does not fit an int64.</summary>
+    private static long Elements(long[] dims, LabelDType dtype, string path)
+    {
+        long count = 1;
+        foreach (var d in dims)
+        {
+            if (d != 0 && count > long.MaxValue / d / dtype.Size())
+                throw new BadInputException(path,
+                    $".npy shape ({string.Join(", ", dims)}) of {dtype.Name()} is larger than any file can hold");
+            count *= d;
+        }
+        return count;
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([<>|=]?[a-z]\d+)'")]

@@ -17,11 +17,20 @@ public sealed record PairLayout(string GroundTruthSuffix, string PredictionSuffi
 /// <summary>Finds the (ground truth, prediction) pairs of a run, sorted, and slices them into partitions.</summary>
 public static class PairDiscovery
 {
-    public static ImmutableArray<FilePair> Discover(string gt, string pred, PairLayout layout)
+    /// <summary>
+    /// The pairs under <paramref name="gt"/> and <paramref name="pred"/>, sorted by ground-truth path.
+    /// Directory links are followed, but no physical directory is walked twice (a link loop such as
+    /// <c>gt/loop -> gt</c> adds nothing). Files that are not regular (FIFOs, devices, sockets) are
+    /// refused, and so are two names of one physical file (hard or symbolic links) unless
+    /// <paramref name="allowDuplicateFiles"/>: that image would be counted once per name.
+    /// </summary>
+    public static ImmutableArray<FilePair> Discover(string gt, string pred, PairLayout layout, bool allowDuplicateFiles = false)
     {
         if (File.Exists(gt))
         {
             if (Directory.Exists(pred)) throw new BadInputException(pred, "is a directory but --gt is a single file");
+            RequireRegular(gt);
+            if (File.Exists(pred)) RequireRegular(pred);
             return [new FilePair(Path.GetFullPath(gt), File.Exists(pred) ? Path.GetFullPath(pred) : "")];
         }
         if (!Directory.Exists(gt)) throw new BadInputException(gt, "no such file or directory");
@@ -30,7 +39,7 @@ public static class PairDiscovery
         var gtRoot = Path.GetFullPath(gt);
         var predRoot = Path.GetFullPath(pred);
         var pairs = new List<FilePair>();
-        foreach (var file in Directory.EnumerateFiles(gtRoot, "*", SearchOption.AllDirectories))
+        foreach (var file in WalkFiles(gtRoot))
         {
             var rel = Path.GetRelativePath(gtRoot, file);
             string stem;
@@ -44,15 +53,58 @@ public static class PairDiscovery
                 if (!LabelFileReader.KnownExtensions.Contains(Path.GetExtension(rel).ToLowerInvariant())) continue;
                 stem = rel;
             }
+            RequireRegular(file);
             var partner = Path.Combine(predRoot, stem + layout.PredictionSuffix);
-            pairs.Add(new FilePair(file, File.Exists(partner) ? partner : ""));
+            var found = File.Exists(partner);
+            if (found) RequireRegular(partner);
+            pairs.Add(new FilePair(file, found ? partner : ""));
         }
         if (pairs.Count == 0)
         {
             var what = layout.GroundTruthSuffix.Length > 0 ? $"*{layout.GroundTruthSuffix}" : "*.png, *.npy, *.raw or *.bin";
             throw new BadInputException(gt, $"no ground-truth files ({what}) found");
         }
-        return [.. pairs.OrderBy(p => p.GroundTruth, StringComparer.Ordinal)];
+        var sorted = pairs.OrderBy(p => p.GroundTruth, StringComparer.Ordinal).ToImmutableArray();
+        if (!allowDuplicateFiles)
+        {
+            RefuseDuplicates(sorted.Select(p => p.GroundTruth), "ground-truth");
+            RefuseDuplicates(sorted.Select(p => p.Prediction).Where(p => p.Length > 0), "prediction");
+        }
+        return sorted;
+    }
+
+    /// <summary>Every file below <paramref name="root"/>, visiting each physical directory once.</summary>
+    private static IEnumerable<string> WalkFiles(string root)
+    {
+        var seen = new HashSet<FileIdentity>();
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            if (FileIdentity.Of(dir) is not { Kind: FileKind.Directory } id || !seen.Add(id)) continue;
+            foreach (var file in Directory.EnumerateFiles(dir)) yield return file;
+            foreach (var sub in Directory.EnumerateDirectories(dir)) pending.Push(sub);
+        }
+    }
+
+    private static void RequireRegular(string path)
+    {
+        if (FileIdentity.Of(path) is { Kind: not FileKind.Regular })
+            throw new BadInputException(path, "is not a regular file (a FIFO, device or socket cannot be evaluated)");
+    }
+
+    private static void RefuseDuplicates(IEnumerable<string> files, string side)
+    {
+        var first = new Dictionary<FileIdentity, string>();
+        foreach (var file in files)
+        {
+            if (FileIdentity.Of(file) is not { } id) continue;
+            if (first.TryAdd(id, file)) continue;
+            throw new BadInputException(file,
+                $"is the same physical {side} file as '{first[id]}' (a hard or symbolic link): it would be counted " +
+                "once per name; remove the duplicate, or pass --allow-duplicate-files to count it under each name");
+        }
     }
 
     /// <summary>Deterministic contiguous slices of the sorted pairs, numbered 0..n-1.</summary>
