@@ -35,5 +35,5 @@ public static class TestConfigs
         akka.extensions = []
         akka.loglevel = WARNING
         evaluator.coordinator-snapshot-every = {snapshotEvery}
-        """).WithFallback(NodeConfig.Load(overrides: $"evaluator.data-dir = {NodeConfig.Quote(dataDir)}", environment: _ => null));
+        """).WithFallback(NodeConfig.Load(overrides: new ConfigOverrides().Set("evaluator.data-dir", dataDir), environment: _ => null));
 }
