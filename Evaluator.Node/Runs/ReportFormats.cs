@@ -23,33 +23,38 @@ public static class ReportFormats
             w.WriteNumber("snapshot", s.Number);
             w.WriteString("time", s.Time);
             w.WriteNumber("expected_pixels", s.ExpectedPixels);
-            w.WriteStartArray("partitions");
-            foreach (var p in s.Partitions)
+            WriteArray(w, "partitions", s.Partitions, p =>
             {
-                w.WriteStartObject();
                 w.WriteNumber("partition", p.Partition);
                 w.WriteNumber("watermark", p.Watermark);
                 w.WriteNumber("batches", p.Batches);
                 w.WriteNumber("pixels", p.Pixels);
                 w.WriteBoolean("final", p.Final);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            });
             if (s.Error is null) w.WriteNull("error");
             else w.WriteString("error", s.Error);
-            w.WriteStartArray("bad_pairs");
-            foreach (var b in s.BadPairs)
+            WriteArray(w, "bad_pairs", s.BadPairs, b =>
             {
-                w.WriteStartObject();
                 w.WriteString("ground_truth", b.GroundTruth);
                 w.WriteString("prediction", b.Prediction);
                 w.WriteString("error", b.Error);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            });
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>An array of objects, each written by <paramref name="fields"/>.</summary>
+    private static void WriteArray<T>(System.Text.Json.Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> fields)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            fields(item);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>Per-class CSV: id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives.</summary>
