@@ -17,7 +17,7 @@ namespace Evaluator.Node.Runs;
 public sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (DateTime Time, IReadOnlyList<RunSummary> Runs)? _cached;
+    private volatile Listing? _cached;
 
     public RunCatalog(EvaluatorNode node) : this(node, TimeSpan.FromSeconds(1))
     {
@@ -32,7 +32,7 @@ public sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
             if (_cached is { } c && DateTime.UtcNow - c.Time < cacheFor) return c.Runs;
             var query = PersistenceQuery.Get(node.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
             var runs = await ListAsync(query, node.System.Materializer(), cancel);
-            _cached = (DateTime.UtcNow, runs);
+            _cached = new Listing(DateTime.UtcNow, runs);
             return runs;
         }
         finally
@@ -99,4 +99,6 @@ public sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
             MetricReport.Compute(start.Spec, matrix, pixels).MeanIou, state.Partials.Sum(p => p.BadPairs.Length),
             state.Error);
     }
+
+    private sealed record Listing(DateTime Time, IReadOnlyList<RunSummary> Runs);
 }

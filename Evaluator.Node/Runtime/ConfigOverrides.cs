@@ -15,9 +15,6 @@ public sealed class ConfigOverrides
 
     public bool IsEmpty => _values.Count == 0;
 
-    /// <summary>The overrides in the order they were set.</summary>
-    public IReadOnlyList<(string Key, object Value)> Values => _values;
-
     public ConfigOverrides Set(string key, string value) => Add(key, value);
 
     public ConfigOverrides Set(string key, long value) => Add(key, value);
