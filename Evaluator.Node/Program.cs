@@ -1,3 +1,5 @@
 using Evaluator.Node.Cli;
+using Evaluator.Node.Http;
 
-return EvaluatorCli.Run(args);
+// The composition root: the command line, with the HTTP API as the front end that serve starts.
+return EvaluatorCli.Run(args, new HttpFrontEnd());

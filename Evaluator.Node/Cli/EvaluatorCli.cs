@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Evaluator.Messages;
+using Evaluator.Node.Runs;
+using Evaluator.Node.Runtime;
 
 namespace Evaluator.Node.Cli;
 
@@ -11,11 +13,12 @@ public static class EvaluatorCli
     public const int ExitUsage = 2;
     public const int ExitBadInput = 3;
 
-    public static RootCommand Build()
+    /// <param name="frontEnd">What <c>serve</c> serves beside the cluster when configured (the HTTP API), if anything.</param>
+    public static RootCommand Build(INodeFrontEnd? frontEnd = null)
     {
         var root = new RootCommand("Evaluator: exact int64 semantic-segmentation metrics (mean IoU and friends).");
         root.Subcommands.Add(EvaluateCommand.Create());
-        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create(frontEnd));
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(RunsCommand.Create());
         root.Subcommands.Add(WatchCommand.Create());
@@ -25,9 +28,9 @@ public static class EvaluatorCli
         return root;
     }
 
-    public static int Run(string[] args)
+    public static int Run(string[] args, INodeFrontEnd? frontEnd = null)
     {
-        var parse = Build().Parse(args);
+        var parse = Build(frontEnd).Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
@@ -39,7 +42,7 @@ public static class EvaluatorCli
             return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
                 .GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is InvalidRunSpecException or LabelMapFormatException or Runtime.RunRejectedException
+        catch (Exception e) when (e is InvalidRunSpecException or LabelMapFormatException or RunRejectedException
                                        or Akka.Configuration.ConfigurationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -1,12 +1,11 @@
 using System.Globalization;
-using System.Text;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 using Spectre.Console;
 
 namespace Evaluator.Node.Cli;
 
-/// <summary>The end of a run on the console (per-class table, summary) and in files (JSON, CSV).</summary>
+/// <summary>The end of a run on the console: per-class table, summary, skipped pairs.</summary>
 public static class ReportOutput
 {
     public static void PrintTable(IAnsiConsole console, MetricReport r)
@@ -46,65 +45,4 @@ public static class ReportOutput
     }
 
     public static string Fmt(double? v) => v is { } x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
-
-    /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
-    public static string Json(RunSnapshot s, bool indented = true)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = indented }))
-        {
-            // The metric report, then the run's extra fields, in one object.
-            var report = System.Text.Json.JsonDocument.Parse(s.ToReport().ToJson(indented: false));
-            w.WriteStartObject();
-            foreach (var prop in report.RootElement.EnumerateObject()) prop.WriteTo(w);
-            w.WriteString("status", s.Status.ToString().ToLowerInvariant());
-            w.WriteBoolean("final", s.Final);
-            w.WriteNumber("snapshot", s.Number);
-            w.WriteString("time", s.Time);
-            w.WriteNumber("expected_pixels", s.ExpectedPixels);
-            w.WriteStartArray("partitions");
-            foreach (var p in s.Partitions)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("partition", p.Partition);
-                w.WriteNumber("watermark", p.Watermark);
-                w.WriteNumber("batches", p.Batches);
-                w.WriteNumber("pixels", p.Pixels);
-                w.WriteBoolean("final", p.Final);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            if (s.Error is null) w.WriteNull("error");
-            else w.WriteString("error", s.Error);
-            w.WriteStartArray("bad_pairs");
-            foreach (var b in s.BadPairs)
-            {
-                w.WriteStartObject();
-                w.WriteString("ground_truth", b.GroundTruth);
-                w.WriteString("prediction", b.Prediction);
-                w.WriteString("error", b.Error);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>Per-class CSV: id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives.</summary>
-    public static string Csv(MetricReport r)
-    {
-        var sb = new StringBuilder("id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives\n");
-        foreach (var m in r.PerClass)
-        {
-            sb.Append(CultureInfo.InvariantCulture,
-                $"{m.Id},{CsvField(m.Name)},{Num(m.Iou)},{Num(m.Accuracy)},{Num(m.Precision)},{Num(m.Dice)},{Num(m.FBeta)},{m.Support},{m.Predicted},{m.TruePositives}\n");
-        }
-        return sb.ToString();
-    }
-
-    private static string Num(double? v) => v is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "";
-
-    private static string CsvField(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

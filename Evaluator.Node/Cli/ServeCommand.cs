@@ -1,10 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
-using Evaluator.Node.Http;
 using Evaluator.Node.Runtime;
 
 namespace Evaluator.Node.Cli;
@@ -16,7 +13,8 @@ namespace Evaluator.Node.Cli;
 /// </summary>
 public static class ServeCommand
 {
-    public static Command Create()
+    /// <param name="frontEnd">What the node serves beside the cluster when configured (the HTTP API), if anything.</param>
+    public static Command Create(INodeFrontEnd? frontEnd)
     {
         var hostname = new Option<string?>("--hostname") { Description = "Address other nodes reach this one at (EVALUATOR_HOSTNAME)." };
         var port = new Option<int?>("--port") { Description = "TCP port (EVALUATOR_PORT; default 4053)." };
@@ -31,49 +29,34 @@ public static class ServeCommand
         };
         cmd.SetAction((r, cancel) =>
         {
-            var overrides = ClusterOverrides(r.GetValue(hostname), r.GetValue(port), r.GetValue(seeds), r.GetValue(roles),
-                r.GetValue(dataDir));
-            if (r.GetValue(httpUrl) is { } url) overrides += $"evaluator.http.url = {NodeConfig.Quote(url)}\n";
-            if (r.GetValue(token) is { } t) overrides += $"evaluator.http.token = {NodeConfig.Quote(t)}\n";
-            return RunAsync(overrides, cancel);
+            var overrides = ConfigOverrides.Cluster(r.GetValue(hostname), r.GetValue(port), r.GetValue(seeds),
+                r.GetValue(roles), r.GetValue(dataDir));
+            if (r.GetValue(httpUrl) is { } url) overrides.Set("evaluator.http.url", url);
+            if (r.GetValue(token) is { } t) overrides.Set("evaluator.http.token", t);
+            return RunAsync(overrides, frontEnd, cancel);
         });
         return cmd;
     }
 
-    /// <summary>HOCON overrides from command-line options (each one optional).</summary>
-    public static string ClusterOverrides(string? hostname, int? port, string? seeds, string? roles, string? dataDir)
-    {
-        var sb = new StringBuilder();
-        if (hostname is not null) sb.AppendLine($"akka.remote.dot-netty.tcp.hostname = {NodeConfig.Quote(hostname)}");
-        if (port is { } p) sb.AppendLine(CultureInfo.InvariantCulture, $"akka.remote.dot-netty.tcp.port = {p}");
-        if (seeds is not null) sb.AppendLine($"akka.cluster.seed-nodes = [{List(seeds)}]");
-        if (roles is not null) sb.AppendLine($"akka.cluster.roles = [{List(roles)}]");
-        if (dataDir is not null) sb.AppendLine($"evaluator.data-dir = {NodeConfig.Quote(dataDir)}");
-        return sb.ToString();
-    }
-
-    private static string List(string csv) =>
-        string.Join(", ", csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(NodeConfig.Quote));
-
-    private static async Task<int> RunAsync(string overrides, CancellationToken cancel)
+    private static async Task<int> RunAsync(ConfigOverrides overrides, INodeFrontEnd? frontEnd, CancellationToken cancel)
     {
         var config = NodeConfig.Load("cluster", overrides);
-        var http = HttpSettings.From(config); // refuses a non-loopback URL without a token before anything starts
+        frontEnd?.Check(config); // e.g. refuses a non-loopback URL without a token before anything starts
         var node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5));
         var cluster = Cluster.Get(node.System);
         Console.WriteLine($"evaluator node up at {cluster.SelfAddress} (roles: {string.Join(",", cluster.SelfRoles)})");
-        HttpApi? api = null;
+        IRunningFrontEnd? served = null;
         try
         {
-            if (http.Enabled) api = await HttpApi.StartAsync(node, http);
+            if (frontEnd is not null) served = await frontEnd.StartAsync(node, config);
         }
-        catch (IOException e)
+        catch (Akka.Configuration.ConfigurationException)
         {
             await CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
-            throw new Akka.Configuration.ConfigurationException($"cannot listen on {http.Url}: {e.Message}");
+            throw;
         }
-        await using var apiScope = api;
-        if (api is not null) Console.WriteLine($"http api and dashboard at {api.Address}");
+        await using var servedScope = served;
+        if (served is not null) Console.WriteLine(served.Description);
 
         void Leave() => _ = CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Evaluator.Node.Runtime;
 
 namespace Evaluator.Node.Cli;
 
@@ -12,13 +13,13 @@ public static class SubmitCommand
     public static Command Create()
     {
         var cmd = new Command("submit", "Run a dataset on a running cluster (same options as evaluate).");
-        var bind = EvaluateCommand.AddRunOptions(cmd);
+        var options = new RunOptions(cmd);
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed nodes of the cluster (EVALUATOR_SEED_NODES)." };
         var hostname = new Option<string?>("--hostname") { Description = "Address the cluster reaches this client at (EVALUATOR_HOSTNAME)." };
         cmd.Options.Add(seeds);
         cmd.Options.Add(hostname);
-        cmd.SetAction((r, cancel) => EvaluateCommand.RunAsync(bind(r), cancel, "cluster",
-            ServeCommand.ClusterOverrides(r.GetValue(hostname), 0, r.GetValue(seeds), "client", null)));
+        cmd.SetAction((r, cancel) => EvaluateCommand.RunAsync(options.Bind(r), cancel, "cluster",
+            ConfigOverrides.Cluster(r.GetValue(hostname), 0, r.GetValue(seeds), "client", null)));
         return cmd;
     }
 }

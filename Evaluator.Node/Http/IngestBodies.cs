@@ -99,5 +99,5 @@ public static class IngestBodies
         return await req.Body.ReadAsync(extra) == 0 ? buffer : null;
     }
 
-    private static Parsed Bad(int status, string title, string detail) => new(null, HttpApi.Problem(status, title, detail));
+    private static Parsed Bad(int status, string title, string detail) => new(null, Problems.Problem(status, title, detail));
 }

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Akka.Actor;
 using Evaluator.Messages.Protocol;
-using Evaluator.Node.Cli;
+using Evaluator.Node.Runs;
 using Evaluator.Node.Runtime;
 
 namespace Evaluator.Node.Http;
@@ -10,22 +9,23 @@ namespace Evaluator.Node.Http;
 /// <summary>
 /// <c>GET /metrics</c> in the Prometheus text format: per run, mean IoU, per-class IoU, pixels
 /// counted and processed, and pixels/s since the previous scrape. Written by hand: the format
-/// is a few lines, and no metrics library is needed for gauges read from snapshots.
+/// is a few lines, and no metrics library is needed for gauges read from snapshots. One per
+/// HTTP server: it keeps each run's pixels at the previous scrape.
 /// </summary>
-public static class PrometheusMetrics
+public sealed class PrometheusMetrics(EvaluatorNode node, RunCatalog catalog)
 {
-    private static readonly Dictionary<string, (DateTimeOffset Time, long Pixels)> LastScrape = [];
+    private readonly Dictionary<string, (DateTimeOffset Time, long Pixels)> _lastScrape = [];
 
-    public static async Task<string> RenderAsync(EvaluatorNode node, TimeSpan timeout)
+    public async Task<string> RenderAsync(CancellationToken cancel = default)
     {
-        var runs = await RunsCommand.ListAsync(node);
+        var runs = await catalog.ListAsync(cancel);
         var sb = new StringBuilder();
         sb.AppendLine("# HELP evaluator_mean_iou Mean IoU of a run (absent classes left out).");
         sb.AppendLine("# TYPE evaluator_mean_iou gauge");
         var snapshots = new List<RunSnapshot>();
         foreach (var r in runs)
         {
-            if (await HttpApi.Snapshot(node, r.RunId, timeout) is { } s) snapshots.Add(s);
+            if (await SnapshotFeed.GetAsync(node, r.RunId, cancel) is { } s) snapshots.Add(s);
         }
         foreach (var s in snapshots)
         {
@@ -48,15 +48,15 @@ public static class PrometheusMetrics
         foreach (var s in snapshots) Line(sb, "evaluator_pixels_processed_total", s.RunId, null, s.Pixels.Total);
         sb.AppendLine("# HELP evaluator_pixels_per_second Pixels processed per second since the previous scrape.");
         sb.AppendLine("# TYPE evaluator_pixels_per_second gauge");
-        lock (LastScrape)
+        lock (_lastScrape)
         {
             foreach (var s in snapshots)
             {
                 var now = DateTimeOffset.UtcNow;
-                var rate = LastScrape.TryGetValue(s.RunId, out var last) && now > last.Time
+                var rate = _lastScrape.TryGetValue(s.RunId, out var last) && now > last.Time
                     ? (s.Pixels.Total - last.Pixels) / (now - last.Time).TotalSeconds
                     : 0;
-                LastScrape[s.RunId] = (now, s.Pixels.Total);
+                _lastScrape[s.RunId] = (now, s.Pixels.Total);
                 Line(sb, "evaluator_pixels_per_second", s.RunId, null, rate);
             }
         }

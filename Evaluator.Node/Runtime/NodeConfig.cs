@@ -64,31 +64,30 @@ public static class NodeConfig
     public static IEnumerable<string> EnvironmentVariables =>
         EnvironmentOverrides.Concat(EnvironmentListOverrides).Select(o => o.Variable).Append("EVALUATOR_HOCON_DIR");
 
-    /// <summary>The HOCON text of the overrides set in <paramref name="environment"/>.</summary>
-    public static string FromEnvironment(Func<string, string?> environment)
+    /// <summary>The overrides set in <paramref name="environment"/>.</summary>
+    public static ConfigOverrides FromEnvironment(Func<string, string?> environment)
     {
-        var lines = EnvironmentOverrides
-            .Select(o => (o.Key, Value: environment(o.Variable)))
-            .Where(o => !string.IsNullOrEmpty(o.Value))
-            .Select(o => $"{o.Key} = {Quote(o.Value!)}");
-        var lists = EnvironmentListOverrides
-            .Select(o => (o.Key, Value: environment(o.Variable)))
-            .Where(o => !string.IsNullOrEmpty(o.Value))
-            .Select(o => $"{o.Key} = [{string.Join(", ", o.Value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Quote))}]");
-        return string.Join("\n", lines.Concat(lists));
+        var overrides = new ConfigOverrides();
+        foreach (var (variable, key) in EnvironmentOverrides)
+        {
+            if (environment(variable) is { Length: > 0 } value) overrides.Set(key, value);
+        }
+        foreach (var (variable, key) in EnvironmentListOverrides)
+        {
+            if (environment(variable) is { Length: > 0 } value) overrides.SetCommaSeparated(key, value);
+        }
+        return overrides;
     }
 
-    public static Config Load(string role = "single-node", string? overrides = null,
+    public static Config Load(string role = "single-node", ConfigOverrides? overrides = null,
         Func<string, string?>? environment = null)
     {
         var dir = HoconDirectory();
         var baseConf = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(dir, "base.conf")));
         var roleConf = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(dir, role + ".conf")));
         var config = roleConf.WithFallback(baseConf);
-        var env = FromEnvironment(environment ?? Environment.GetEnvironmentVariable);
-        if (env.Length > 0) config = ConfigurationFactory.ParseString(env).WithFallback(config);
-        if (!string.IsNullOrWhiteSpace(overrides))
-            config = ConfigurationFactory.ParseString(overrides).WithFallback(config);
+        config = FromEnvironment(environment ?? Environment.GetEnvironmentVariable).ToConfig(config);
+        if (overrides is not null) config = overrides.ToConfig(config);
 
         // The journal's connection string defaults to a SQLite file in the data directory;
         // the snapshot store always uses the journal's database.
@@ -100,12 +99,13 @@ public static class NodeConfig
             connection = $"Data Source={Path.Combine(dataDir, "evaluator.db")};Pooling=True";
         }
         var provider = config.GetString("akka.persistence.journal.sql.provider-name");
-        config = ConfigurationFactory.ParseString(
-            $"akka.persistence.journal.sql.connection-string = {Quote(connection)}\n" +
-            $"akka.persistence.snapshot-store.sql.connection-string = {Quote(connection)}\n" +
-            $"akka.persistence.snapshot-store.sql.provider-name = {Quote(provider)}\n" +
-            $"akka.persistence.query.journal.sql.connection-string = {Quote(connection)}\n" +
-            $"akka.persistence.query.journal.sql.provider-name = {Quote(provider)}").WithFallback(config);
+        config = new ConfigOverrides()
+            .Set("akka.persistence.journal.sql.connection-string", connection)
+            .Set("akka.persistence.snapshot-store.sql.connection-string", connection)
+            .Set("akka.persistence.snapshot-store.sql.provider-name", provider)
+            .Set("akka.persistence.query.journal.sql.connection-string", connection)
+            .Set("akka.persistence.query.journal.sql.provider-name", provider)
+            .ToConfig(config);
 
         // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub and
         // sharding do, but only when they start: too late for their serializer bindings to apply
@@ -116,6 +116,4 @@ public static class NodeConfig
             .WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig())
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig());
     }
-
-    public static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -26,7 +26,8 @@ public static class PartitionSource
     /// </summary>
     private sealed record Decoded(long Seq, FilePair Pair, LabelArray? GroundTruth, LabelArray? Prediction, BadPair? Bad);
 
-    public static Source<Batch, NotUsed> Create(StartPartition start, EvaluatorSettings settings)
+    /// <param name="stats">Where decode work is added up (the ActorSystem's <see cref="DecodeStats"/>); none when null.</param>
+    public static Source<Batch, NotUsed> Create(StartPartition start, EvaluatorSettings settings, DecodeStats? stats = null)
     {
         var pairs = start.Assignment.Pairs;
         var first = start.Resume.Watermark;
@@ -34,7 +35,7 @@ public static class PartitionSource
         var batchPixels = start.Assignment.BatchPixels > 0 ? start.Assignment.BatchPixels : settings.BatchPixels;
 
         var source = Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
-            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw, settings.MemoryMapFiles)))
+            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw, settings.MemoryMapFiles, stats)))
             .SelectMany(d => Slices(start, d, batchPixels));
         if (settings.ThrottlePairsPerSecond > 0)
         {
@@ -47,7 +48,7 @@ public static class PartitionSource
     /// <summary>Materializes the stream into <paramref name="shard"/>; the kill switch stops it.</summary>
     public static UniqueKillSwitch Run(StartPartition start, EvaluatorSettings settings, IActorRef shard,
         IMaterializer materializer) =>
-        Create(start, settings)
+        Create(start, settings, materializer is ActorMaterializer m ? DecodeStats.Get(m.System) : null)
             .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Right)
             .To(Sink.ActorRefWithAck<Batch>(shard,
                 new StreamInit(start.RunId, start.Partition),
@@ -59,13 +60,13 @@ public static class PartitionSource
                 .WithAttributes(Attributes.CreateInputBuffer(1, 1)))
             .Run(materializer);
 
-    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool memoryMap)
+    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool memoryMap, DecodeStats? stats)
     {
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var (gt, pred) = LabelFileReader.ReadPair(pair, raw, memoryMap);
-            DecodeStats.Add((long)gt.Length + pred.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started,
+            stats?.Add((long)gt.Length + pred.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started,
                 gt.IsMapped && pred.IsMapped);
             return new Decoded(seq, pair, gt, pred, null);
         }

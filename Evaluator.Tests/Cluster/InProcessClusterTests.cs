@@ -4,8 +4,8 @@ using Akka.Cluster.Sharding;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 using Evaluator.Node.Actors;
-using Evaluator.Node.Cli;
 using Evaluator.Node.Inputs;
+using Evaluator.Node.Runs;
 using Evaluator.Node.Runtime;
 using Evaluator.Tests.Support;
 
@@ -35,12 +35,14 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         }
     }
 
-    private async Task<EvaluatorNode> Node(string roles, Address? seed, string extra = "")
+    private async Task<EvaluatorNode> Node(string roles, Address? seed, ConfigOverrides journal, ConfigOverrides? extra = null)
     {
-        var overrides = ServeCommand.ClusterOverrides("127.0.0.1", 0, seed?.ToString(), roles, Path.Combine(_dir, "data")) +
-                        "akka.cluster.split-brain-resolver.stable-after = 2s\n" +
-                        "akka.cluster.failure-detector.acceptable-heartbeat-pause = 1s\n" +
-                        "akka.cluster.failure-detector.heartbeat-interval = 200ms\n" + extra;
+        var overrides = ConfigOverrides.Cluster("127.0.0.1", 0, seed?.ToString(), roles, Path.Combine(_dir, "data"))
+            .Set("akka.cluster.split-brain-resolver.stable-after", "2s")
+            .Set("akka.cluster.failure-detector.acceptable-heartbeat-pause", "1s")
+            .Set("akka.cluster.failure-detector.heartbeat-interval", "200ms")
+            .Add(journal);
+        if (extra is not null) overrides.Add(extra);
         var node = await EvaluatorNode.StartAsync(NodeConfig.Load("cluster", overrides), TimeSpan.FromSeconds(30));
         _nodes.Add(node);
         return node;
@@ -50,7 +52,7 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     {
         var pairs = PairDiscovery.Discover(ds.GroundTruthDir, ds.PredictionDir, PairLayout.Plain);
         var parts = PairDiscovery.Partition(pairs, partitions, 1 << 20, null);
-        return new StartRun(runId, spec, parts, PairDiscovery.ExpectedPixels(pairs, null), RunClient.Fingerprint(spec, parts), false);
+        return new StartRun(runId, spec, parts, PairDiscovery.ExpectedPixels(pairs, null), RunIds.Fingerprint(spec, parts), false);
     }
 
     /// <summary>The same against PostgreSQL, which only ./run-tests.sh starts (Category=Services).</summary>
@@ -63,7 +65,7 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     [InlineData(Journals.Sqlite)]
     public async Task Partitions_spread_over_the_workers_and_the_client_gets_the_exact_result(string journal)
     {
-        var j = Journals.Hocon(journal);
+        var j = Journals.Overrides(journal);
         var a = await Node("worker", null, j);
         var b = await Node("worker", a.Address, j);
         var client = await Node("client", a.Address, j);
@@ -72,7 +74,7 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         var start = Run(ds, "spread-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
         var snapshots = 0;
-        var final = await RunClient.RunAsync(client, start, (_, _) => snapshots++).WaitAsync(TimeSpan.FromSeconds(60));
+        var final = await RunLauncher.RunAsync(client, start, (_, _) => snapshots++).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(RunStatus.Completed, final.Status);
         var expected = ds.Recount(spec);
@@ -98,21 +100,23 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     [InlineData(Journals.Sqlite)]
     public async Task A_worker_lost_mid_run_loses_and_duplicates_nothing(string journal)
     {
-        var j = Journals.Hocon(journal);
+        var j = Journals.Overrides(journal);
         // Both workers are slow (10 pairs a partition at 5 a second: ~2 s), so that the run is
         // certainly seen mid-way and B dies then, wherever the partitions were allocated: the
         // client's pub-sub subscription needs a gossip round (1 s) to reach the coordinator's
         // node, and a run that ends before it shows the client no mid-run snapshot.
-        const string slow = "evaluator.throttle-pairs-per-second = 5\nevaluator.snapshot-interval = 100ms\n";
-        var a = await Node("worker", null, j + slow);
-        var b = await Node("worker", a.Address, j + slow);
+        var slow = new ConfigOverrides()
+            .Set("evaluator.throttle-pairs-per-second", 5)
+            .Set("evaluator.snapshot-interval", "100ms");
+        var a = await Node("worker", null, j, slow);
+        var b = await Node("worker", a.Address, j, slow);
         var client = await Node("client", a.Address, j);
         var ds = new Dataset(_dir, Dataset.Format.NpyU8, pairs: 80, width: 32, height: 32, classes: 7, seed: 6);
         var spec = new RunSpec(7, ignoreLabels: [255]);
         var start = Run(ds, "lost-worker-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
         var killed = false;
-        var final = await RunClient.RunAsync(client, start, (s, _) =>
+        var final = await RunLauncher.RunAsync(client, start, (s, _) =>
         {
             // Once some but not all batches are in, crash worker B (no graceful leave).
             if (killed || s.Partitions.Sum(p => p.Watermark) == 0 || s.Final) return;

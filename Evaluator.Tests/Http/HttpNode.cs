@@ -27,9 +27,11 @@ public sealed class HttpNode : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var dir = TestEnvironment.TempDir("http");
-        var config = NodeConfig.Load("single-node",
-            $"evaluator.data-dir = {NodeConfig.Quote(dir)}\nevaluator.http.url = \"http://127.0.0.1:0\"\n" +
-            $"evaluator.http.token = {NodeConfig.Quote(_token ?? "")}\nevaluator.http.max-body-bytes = {_maxBody}\n");
+        var config = NodeConfig.Load("single-node", new ConfigOverrides()
+            .Set("evaluator.data-dir", dir)
+            .Set("evaluator.http.url", "http://127.0.0.1:0")
+            .Set("evaluator.http.token", _token ?? "")
+            .Set("evaluator.http.max-body-bytes", _maxBody));
         Node = await EvaluatorNode.StartAsync(config);
         Api = await HttpApi.StartAsync(Node, HttpSettings.From(config));
         Client = new HttpClient { BaseAddress = Api.Address, Timeout = TimeSpan.FromSeconds(60) };

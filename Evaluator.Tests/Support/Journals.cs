@@ -1,3 +1,5 @@
+using Evaluator.Node.Runtime;
+
 namespace Evaluator.Tests.Support;
 
 /// <summary>The journals cluster tests run against: a shared SQLite file, and a real PostgreSQL.</summary>
@@ -16,10 +18,12 @@ public static class Journals
             : throw new InvalidOperationException(
                 "EVALUATOR_TEST_POSTGRES is not set: run the tests with ./run-tests.sh, which starts PostgreSQL");
 
-    /// <summary>HOCON selecting the journal (SQLite needs nothing: the data directory decides).</summary>
-    public static string Hocon(string journal) => journal == Postgres
-        ? $"akka.persistence.journal.sql.provider-name = \"PostgreSQL.15\"\nakka.persistence.journal.sql.connection-string = \"{PostgresConnection}\"\n"
-        : "";
+    /// <summary>Overrides selecting the journal (SQLite needs nothing: the data directory decides).</summary>
+    public static ConfigOverrides Overrides(string journal) => journal == Postgres
+        ? new ConfigOverrides()
+            .Set("akka.persistence.journal.sql.provider-name", "PostgreSQL.15")
+            .Set("akka.persistence.journal.sql.connection-string", PostgresConnection)
+        : new ConfigOverrides();
 
     /// <summary>Environment variables selecting the journal for child processes.</summary>
     public static IReadOnlyDictionary<string, string> Environment(string journal) => journal == Postgres

@@ -30,10 +30,12 @@ public static class TestConfigs
         """).WithFallback(NodeConfig.Load(environment: _ => null));
 
     /// <summary>A local system with a real SQLite journal in <paramref name="dataDir"/>.</summary>
-    public static Config LocalWithJournal(string dataDir, int snapshotEvery = 200) => ConfigurationFactory.ParseString($"""
-        akka.actor.provider = local
-        akka.extensions = []
-        akka.loglevel = WARNING
-        evaluator.coordinator-snapshot-every = {snapshotEvery}
-        """).WithFallback(NodeConfig.Load(overrides: $"evaluator.data-dir = {NodeConfig.Quote(dataDir)}", environment: _ => null));
+    public static Config LocalWithJournal(string dataDir, int snapshotEvery = 200) => NodeConfig.Load(
+        overrides: new ConfigOverrides()
+            .Set("akka.actor.provider", "local")
+            .Set("akka.extensions", [])
+            .Set("akka.loglevel", "WARNING")
+            .Set("evaluator.coordinator-snapshot-every", snapshotEvery)
+            .Set("evaluator.data-dir", dataDir),
+        environment: _ => null);
 }

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Evaluator.Messages;
+using Evaluator.Node.Runs;
+
+namespace Evaluator.Node.Cli;
+
+/// <summary>What evaluate and submit were asked for: the run, plus where this process writes and keeps things.</summary>
+public sealed record EvaluateOptions
+{
+    public required RunRequest Run { get; init; }
+
+    public string? Report { get; init; }
+
+    public string? Csv { get; init; }
+
+    public string? DataDir { get; init; }
+}
+
+/// <summary>The options of a run (shared by evaluate and submit), bound by name into <see cref="EvaluateOptions"/>.</summary>
+public sealed class RunOptions
+{
+    private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
+    private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
+    private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
+    private readonly Option<string?> _names = new("--class-names") { Description = "File with one class name per line, or 'cityscapes'." };
+    private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
+    private readonly Option<string?> _labelMap = new("--label-map") { Description = "cityscapes | ade20k | FILE.json, applied to ground truth before counting." };
+    private readonly Option<bool> _mapPred = new("--map-predictions") { Description = "Apply the label map to predictions too." };
+    private readonly Option<OutOfRangePolicy> _outOfRange = new("--out-of-range") { Description = "error (default) or ignore: labels outside [0, C) that are not ignored.", DefaultValueFactory = _ => OutOfRangePolicy.Error };
+    private readonly Option<int[]> _targets = new("--target-classes") { Description = "Take the means over these classes only.", AllowMultipleArgumentsPerToken = true };
+    private readonly Option<string?> _categories = new("--categories") { Description = "cityscapes | FILE.json ({\"name\": [class ids], ...}): category IoU." };
+    private readonly Option<double> _beta = new("--beta") { Description = "Beta of the per-class F-beta score.", DefaultValueFactory = _ => 1.0 };
+    private readonly Option<string?> _report = new("--report") { Description = "Write the JSON report here." };
+    private readonly Option<string?> _csv = new("--csv") { Description = "Write the per-class CSV here." };
+    private readonly Option<string?> _runId = new("--run-id") { Description = "Run id; rerun with the same id to resume an interrupted run." };
+    private readonly Option<string?> _dataDir = new("--data-dir") { Description = "Journal directory (default: evaluator-data, or EVALUATOR_DATA_DIR)." };
+    private readonly Option<int?> _partitions = new("--partitions") { Description = "Partitions (default: one per core)." };
+    private readonly Option<int?> _batch = new("--batch-pixels") { Description = "Images larger than this travel in slices of this many pixels." };
+    private readonly Option<bool> _skipBad = new("--skip-bad") { Description = "Record unreadable or invalid pairs in the report and go on." };
+    private readonly Option<string> _layout = new("--layout") { Description = "plain (same relative path) or cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png).", DefaultValueFactory = _ => "plain" };
+    private readonly Option<string?> _gtSuffix = new("--gt-suffix") { Description = "Ground-truth file suffix (overrides --layout)." };
+    private readonly Option<string?> _predSuffix = new("--pred-suffix") { Description = "Prediction file suffix (overrides --layout)." };
+    private readonly Option<string?> _shape = new("--shape") { Description = "Shape of raw label files, e.g. 1024,2048." };
+    private readonly Option<string?> _dtype = new("--dtype") { Description = "dtype of raw label files: uint8, uint16, int32, int64." };
+
+    /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
+    public RunOptions(Command cmd)
+    {
+        _layout.AcceptOnlyFromAmong("plain", "cityscapes");
+        foreach (var o in new Option[]
+                 {
+                     _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
+                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _layout, _gtSuffix, _predSuffix,
+                     _shape, _dtype,
+                 })
+            cmd.Options.Add(o);
+    }
+
+    public EvaluateOptions Bind(ParseResult r) => new()
+    {
+        Run = new RunRequest
+        {
+            RunId = r.GetValue(_runId),
+            GroundTruth = r.GetValue(_gt)!,
+            Prediction = r.GetValue(_pred)!,
+            Classes = r.GetValue(_classes),
+            ClassNames = Named<IReadOnlyList<string>>(r.GetValue(_names)),
+            Ignore = r.GetValue(_ignore) ?? [],
+            LabelMap = Named<LabelMap>(r.GetValue(_labelMap)),
+            MapPredictions = r.GetValue(_mapPred),
+            OutOfRange = r.GetValue(_outOfRange),
+            TargetClasses = r.GetValue(_targets) ?? [],
+            Categories = Named<IReadOnlyList<ClassCategory>>(r.GetValue(_categories)),
+            Beta = r.GetValue(_beta),
+            AllowFiles = true,
+            Partitions = r.GetValue(_partitions),
+            BatchPixels = r.GetValue(_batch),
+            SkipBad = r.GetValue(_skipBad),
+            Layout = r.GetValue(_layout)!,
+            GroundTruthSuffix = r.GetValue(_gtSuffix),
+            PredictionSuffix = r.GetValue(_predSuffix),
+            Shape = r.GetValue(_shape),
+            DType = r.GetValue(_dtype),
+        },
+        Report = r.GetValue(_report),
+        Csv = r.GetValue(_csv),
+        DataDir = r.GetValue(_dataDir),
+    };
+
+    private static Setting<T>? Named<T>(string? name) where T : class => name is null ? null : Setting<T>.Named(name);
+}

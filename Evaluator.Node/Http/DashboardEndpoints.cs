@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Evaluator.Node.Http;
+
+/// <summary>The dashboard's pages and files (the run page itself is served by <see cref="RunEndpoints"/>).</summary>
+public static class DashboardEndpoints
+{
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Dashboard");
+
+    public static IResult Page(string name) => Results.File(Path.Combine(Directory, name), "text/html; charset=utf-8");
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/", () => Page("index.html"));
+        app.MapGet("/dashboard/{file}", IResult (string file) =>
+        {
+            var path = Path.Combine(Directory, Path.GetFileName(file));
+            return File.Exists(path) ? Results.File(path, ContentType(path)) : Problems.Problem(404, "no such file", file);
+        });
+    }
+
+    private static string ContentType(string path) => Path.GetExtension(path) switch
+    {
+        ".js" => "text/javascript; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        ".html" => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+}

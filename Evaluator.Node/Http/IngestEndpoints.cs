@@ -1,0 +1,57 @@
+using Akka.Actor;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Evaluator.Node.Http;
+
+/// <summary>Data posted into an ingest run: label batches, confusion matrices, and the run's completion.</summary>
+public static class IngestEndpoints
+{
+    public static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings)
+    {
+        app.MapPost("/runs/{id}/partitions/{p:int}/batches/{seq:long}", async Task<IResult> (string id, int p, long seq, HttpRequest req) =>
+        {
+            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
+            var batch = await IngestBodies.ReadBatchAsync(req, id, p, seq);
+            if (batch.Problem is { } bad) return bad;
+            return await Ingest(node, batch.Message!);
+        });
+
+        app.MapPost("/runs/{id}/partitions/{p:int}/matrices/{seq:long}", async Task<IResult> (string id, int p, long seq, HttpRequest req) =>
+        {
+            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
+            var matrix = await IngestBodies.ReadMatrixAsync(req, id, p, seq);
+            if (matrix.Problem is { } bad) return bad;
+            return await Ingest(node, matrix.Message!);
+        });
+
+        app.MapPost("/runs/{id}/complete", async Task<IResult> (string id, HttpRequest req) =>
+        {
+            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
+            var reply = await node.Coordinators.Ask<IRunMessage>(new CompleteRun(id), node.Settings.AskTimeout);
+            return reply is RunSnapshot s
+                ? Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202)
+                : Problems.UnknownRun(id);
+        });
+    }
+
+    private static async Task<IResult> Ingest(EvaluatorNode node, IPartitionMessage message)
+    {
+        var r = await node.Shards.Ask<IngestResult>(message, node.Settings.AskTimeout);
+        var body = new Dictionary<string, object?>
+        {
+            ["run_id"] = r.RunId, ["partition"] = r.Partition, ["seq"] = r.Seq,
+            ["status"] = r.Outcome.ToString().ToLowerInvariant(), ["watermark"] = r.Watermark,
+        };
+        return r.Outcome switch
+        {
+            IngestOutcome.Counted or IngestOutcome.Duplicate => Results.Json(body),
+            IngestOutcome.Gap => Problems.Problem(409, "gap", r.Error ?? "", new() { ["expected_seq"] = r.Watermark, ["watermark"] = r.Watermark }),
+            IngestOutcome.Invalid => Problems.Problem(422, "invalid batch", r.Error ?? "", new() { ["watermark"] = r.Watermark }),
+            IngestOutcome.Closed => Problems.Problem(409, "run closed", r.Error ?? "", new() { ["watermark"] = r.Watermark }),
+            _ => Problems.Problem(404, "unknown run", r.Error ?? $"run '{r.RunId}' not found"),
+        };
+    }
+}

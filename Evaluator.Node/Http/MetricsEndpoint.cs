@@ -1,0 +1,16 @@
+using Evaluator.Node.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Evaluator.Node.Http;
+
+/// <summary><c>GET /healthz</c> and <c>GET /metrics</c> (Prometheus).</summary>
+public static class MetricsEndpoint
+{
+    public static void Map(WebApplication app, EvaluatorNode node, PrometheusMetrics metrics)
+    {
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok", address = node.Address.ToString() }));
+        app.MapGet("/metrics", async (CancellationToken cancel) => Results.Text(await metrics.RenderAsync(cancel),
+            "text/plain; version=0.0.4; charset=utf-8"));
+    }
+}

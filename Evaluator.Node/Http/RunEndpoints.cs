@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Runs;
+using Evaluator.Node.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Evaluator.Node.Http;
+
+/// <summary>Runs: start one (POST /runs), list them, and read one's state, snapshot, report and live events.</summary>
+public static class RunEndpoints
+{
+    public static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, RunCatalog catalog)
+    {
+        app.MapPost("/runs", async Task<IResult> (HttpRequest req) =>
+        {
+            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
+            RunRequest r;
+            RunSpec spec;
+            try
+            {
+                using var doc = await JsonDocument.ParseAsync(req.Body);
+                r = RunSpecJson.Parse(doc.RootElement);
+                spec = RunSpecBuilder.Build(r);
+            }
+            catch (Exception e) when (e is JsonException or EvaluatorException or InvalidOperationException or FormatException)
+            {
+                return Problems.Problem(400, "bad run spec", e.Message);
+            }
+            var runId = r.RunId ?? RunIds.New();
+            try
+            {
+                RunIds.Validate(runId);
+            }
+            catch (EvaluatorException e)
+            {
+                return Problems.Problem(400, "bad run id", e.Message);
+            }
+            var partitions = r.Partitions ?? 1;
+            try
+            {
+                var accepted = await RunLauncher.StartIngestAsync(node, runId, spec, partitions);
+                catalog.Invalidate();
+                return Results.Json(new { run_id = runId, partitions, resumed = accepted.Resumed },
+                    statusCode: accepted.Resumed ? 200 : 201);
+            }
+            catch (RunRejectedException e)
+            {
+                return Problems.Problem(409, "run exists", e.Message);
+            }
+        });
+
+        app.MapGet("/runs", async (CancellationToken cancel) =>
+        {
+            var runs = await catalog.ListAsync(cancel);
+            return Results.Json(runs.Select(r => new
+            {
+                run_id = r.RunId, status = r.Status.ToString().ToLowerInvariant(), pairs = r.Pairs, pairs_done = r.PairsDone,
+                pixels = r.Pixels.Total, counted = r.Pixels.Counted, expected_pixels = r.ExpectedPixels, mean_iou = r.MeanIou,
+                bad_pairs = r.BadPairs, error = r.Error,
+            }));
+        });
+
+        app.MapGet("/runs/{id}", async Task<IResult> (string id, HttpRequest req) =>
+            req.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+                ? DashboardEndpoints.Page("run.html")
+                : await SnapshotFeed.GetAsync(node, id) is { } s ? State(s) : Problems.UnknownRun(id));
+
+        app.MapGet("/runs/{id}/snapshot", async (string id) =>
+            await SnapshotFeed.GetAsync(node, id) is { } s ? Problems.Json(ReportFormats.Json(s, indented: false)) : Problems.UnknownRun(id));
+
+        app.MapGet("/runs/{id}/report.json", async (string id) => await SnapshotFeed.GetAsync(node, id) switch
+        {
+            null => Problems.UnknownRun(id),
+            { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running; see /runs/{id}/snapshot"),
+            var s => Problems.Json(ReportFormats.Json(s)),
+        });
+
+        app.MapGet("/runs/{id}/report.csv", async (string id) => await SnapshotFeed.GetAsync(node, id) switch
+        {
+            null => Problems.UnknownRun(id),
+            { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running"),
+            var s => Results.Text(ReportFormats.Csv(s.ToReport()), "text/csv; charset=utf-8"),
+        });
+
+        app.MapGet("/runs/{id}/events", async Task<IResult> (string id, HttpContext ctx) =>
+        {
+            await ServerSentEvents.StreamAsync(node, id, ctx);
+            return Results.Empty;
+        });
+    }
+
+    private static IResult State(RunSnapshot s) => Results.Json(new
+    {
+        run_id = s.RunId, status = s.Status.ToString().ToLowerInvariant(), error = s.Error, final = s.Final,
+        snapshot = s.Number, num_classes = s.Spec.NumClasses, pixels = s.Pixels.Total, counted = s.Pixels.Counted,
+        ignored = s.Pixels.Ignored, out_of_range = s.Pixels.OutOfRange, expected_pixels = s.ExpectedPixels,
+        mean_iou = s.ToReport().MeanIou,
+        partitions = s.Partitions.Select(p => new { partition = p.Partition, watermark = p.Watermark, batches = p.Batches, pixels = p.Pixels, final = p.Final }),
+        bad_pairs = s.BadPairs.Select(b => new { ground_truth = b.GroundTruth, prediction = b.Prediction, error = b.Error }),
+    });
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+
+namespace Evaluator.Node.Runs;
+
+/// <summary>A run's report as files and HTTP bodies: the report JSON and the per-class CSV.</summary>
+public static class ReportFormats
+{
+    /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
+    public static string Json(RunSnapshot s, bool indented = true)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = indented }))
+        {
+            // The metric report, then the run's extra fields, in one object.
+            var report = System.Text.Json.JsonDocument.Parse(s.ToReport().ToJson(indented: false));
+            w.WriteStartObject();
+            foreach (var prop in report.RootElement.EnumerateObject()) prop.WriteTo(w);
+            w.WriteString("status", s.Status.ToString().ToLowerInvariant());
+            w.WriteBoolean("final", s.Final);
+            w.WriteNumber("snapshot", s.Number);
+            w.WriteString("time", s.Time);
+            w.WriteNumber("expected_pixels", s.ExpectedPixels);
+            WriteArray(w, "partitions", s.Partitions, p =>
+            {
+                w.WriteNumber("partition", p.Partition);
+                w.WriteNumber("watermark", p.Watermark);
+                w.WriteNumber("batches", p.Batches);
+                w.WriteNumber("pixels", p.Pixels);
+                w.WriteBoolean("final", p.Final);
+            });
+            if (s.Error is null) w.WriteNull("error");
+            else w.WriteString("error", s.Error);
+            WriteArray(w, "bad_pairs", s.BadPairs, b =>
+            {
+                w.WriteString("ground_truth", b.GroundTruth);
+                w.WriteString("prediction", b.Prediction);
+                w.WriteString("error", b.Error);
+            });
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>An array of objects, each written by <paramref name="fields"/>.</summary>
+    private static void WriteArray<T>(System.Text.Json.Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> fields)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            fields(item);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>Per-class CSV: id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives.</summary>
+    public static string Csv(MetricReport r)
+    {
+        var sb = new StringBuilder("id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives\n");
+        foreach (var m in r.PerClass)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"{m.Id},{CsvField(m.Name)},{Num(m.Iou)},{Num(m.Accuracy)},{Num(m.Precision)},{Num(m.Dice)},{Num(m.FBeta)},{m.Support},{m.Predicted},{m.TruePositives}\n");
+        }
+        return sb.ToString();
+    }
+
+    private static string Num(double? v) => v is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "";
+
+    private static string CsvField(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

@@ -1,0 +1,104 @@
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Evaluator.Messages;
+using Evaluator.Node.Actors;
+using Evaluator.Node.Runtime;
+
+namespace Evaluator.Node.Runs;
+
+/// <summary>
+/// The runs a journal holds and their state, read from the persisted events (no coordinator is
+/// started, so listing never resumes a run). A node's catalog keeps its list for a short time,
+/// so that frequent readers (GET /runs, /metrics) do not re-read the journal every request.
+/// </summary>
+public sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Listing? _cached;
+
+    public RunCatalog(EvaluatorNode node) : this(node, TimeSpan.FromSeconds(1))
+    {
+    }
+
+    /// <summary>The runs of the node's journal, at most <c>cacheFor</c> old.</summary>
+    public async Task<IReadOnlyList<RunSummary>> ListAsync(CancellationToken cancel = default)
+    {
+        await _gate.WaitAsync(cancel);
+        try
+        {
+            if (_cached is { } c && DateTime.UtcNow - c.Time < cacheFor) return c.Runs;
+            var query = PersistenceQuery.Get(node.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            var runs = await ListAsync(query, node.System.Materializer(), cancel);
+            _cached = new Listing(DateTime.UtcNow, runs);
+            return runs;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Forgets the cached list (e.g. after this node started a run), so that the next listing reads the journal.</summary>
+    public void Invalidate() => _cached = null;
+
+    /// <summary>One run of the node's journal, or null.</summary>
+    public async Task<RunSummary?> FindAsync(string runId, CancellationToken cancel = default) =>
+        (await ListAsync(cancel)).FirstOrDefault(r => r.RunId == runId);
+
+    /// <summary>
+    /// The runs of a journal read without a node: the local SQLite journal of
+    /// <paramref name="dataDir"/>, or the journal the environment names.
+    /// </summary>
+    public static async Task<IReadOnlyList<RunSummary>> ListAsync(string? dataDir, CancellationToken cancel = default)
+    {
+        var overrides = new ConfigOverrides();
+        if (dataDir is not null) overrides.Set("evaluator.data-dir", dataDir);
+        var config = new ConfigOverrides()
+            .Set("akka.actor.provider", "local")
+            .Set("akka.extensions", [])
+            .ToConfig(NodeConfig.Load("single-node", overrides));
+        var system = ActorSystem.Create(NodeConfig.SystemName, config);
+        try
+        {
+            var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            return await ListAsync(query, system.Materializer(), cancel);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static async Task<IReadOnlyList<RunSummary>> ListAsync(SqlReadJournal query, IMaterializer mat,
+        CancellationToken cancel)
+    {
+        var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
+            .RunWith(Sink.Seq<string>(), mat).WaitAsync(cancel);
+        var runs = new List<RunSummary>();
+        foreach (var id in ids.Order(StringComparer.Ordinal))
+        {
+            var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
+                .Select(e => e.Event).RunWith(Sink.Seq<object>(), mat).WaitAsync(cancel);
+            if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
+        }
+        return runs;
+    }
+
+    /// <summary>The coordinator's state from its events, through the coordinator's own fold (<see cref="RunState"/>).</summary>
+    public static RunSummary? Fold(string runId, IEnumerable<object> events)
+    {
+        var state = new RunState();
+        foreach (var e in events) state.Apply(e);
+        if (state.Start is not { } start) return null;
+        var (matrix, pixels) = state.Total();
+        return new RunSummary(runId, state.Status, start.Partitions.Sum(p => p.Pairs.Length),
+            state.Partials.Sum(p => p.Watermark), pixels, start.ExpectedPixels,
+            MetricReport.Compute(start.Spec, matrix, pixels).MeanIou, state.Partials.Sum(p => p.BadPairs.Length),
+            state.Error);
+    }
+
+    private sealed record Listing(DateTime Time, IReadOnlyList<RunSummary> Runs);
+}

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Messages.Serialization;
+
+namespace Evaluator.Node.Runs;
+
+/// <summary>Run ids (new ones, valid ones) and the fingerprint that ties a run id to its dataset.</summary>
+public static partial class RunIds
+{
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex RunIdPattern();
+
+    public static void Validate(string runId)
+    {
+        if (!IsValid(runId))
+            throw new InvalidRunSpecException(
+                $"run id '{runId}' must be 1-100 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+
+    public static bool IsValid(string runId) => RunIdPattern().IsMatch(runId);
+
+    public static string New() => $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+
+    /// <summary>A hash of everything that decides the result: spec, partitions and their pairs.</summary>
+    public static string Fingerprint(RunSpec spec, IEnumerable<PartitionAssignment> partitions)
+    {
+        var w = new WireWriter();
+        w.Spec(spec);
+        foreach (var p in partitions)
+        {
+            w.Var(p.Partition);
+            w.List(p.Pairs, w.Pair);
+            w.Optional(p.Raw, r =>
+            {
+                w.List(r.Shape, w.Var);
+                w.Byte((byte)r.DType);
+            });
+        }
+        return Convert.ToHexString(SHA256.HashData(w.ToArray()))[..32].ToLowerInvariant();
+    }
+}

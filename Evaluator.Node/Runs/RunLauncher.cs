@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Inputs;
+using Evaluator.Node.Runtime;
+
+namespace Evaluator.Node.Runs;
+
+/// <summary>Thrown when the coordinator refuses a run (e.g. a run id reused for another dataset).</summary>
+public sealed class RunRejectedException(string reason) : EvaluatorException(reason);
+
+/// <summary>A run over files, checked and discovered before any node starts.</summary>
+public sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, ImmutableArray<FilePair> Pairs,
+    long ExpectedPixels, int? Partitions, bool SkipBad);
+
+/// <summary>
+/// Starts (or resumes) runs: over files (evaluate, submit: discover the pairs, partition them,
+/// fingerprint, start, follow to the final snapshot) and over ingested data (POST /runs).
+/// </summary>
+public static class RunLauncher
+{
+    /// <summary>The spec, run id and pairs of a run over files: every input error before a node starts.</summary>
+    public static RunPlan Plan(RunRequest request)
+    {
+        var spec = RunSpecBuilder.Build(request);
+        var raw = RunSpecBuilder.Raw(request);
+        var runId = request.RunId ?? RunIds.New();
+        RunIds.Validate(runId);
+        var pairs = PairDiscovery.Discover(request.GroundTruth, request.Prediction, RunSpecBuilder.Layout(request));
+        return new RunPlan(runId, spec, raw, pairs, PairDiscovery.ExpectedPixels(pairs, raw), request.Partitions,
+            request.SkipBad);
+    }
+
+    /// <summary>The workers of the cluster the node sees up (at least one).</summary>
+    public static int Workers(EvaluatorNode node) =>
+        Math.Max(1, Akka.Cluster.Cluster.Get(node.System).State.Members
+            .Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(EvaluatorNode.WorkerRole)));
+
+    /// <summary>
+    /// The plan's pairs partitioned for the node's cluster: the requested partitions, else the
+    /// node's setting, else one per core of every worker (this machine's cores, as a guess for the others).
+    /// </summary>
+    public static StartRun Partition(EvaluatorNode node, RunPlan plan)
+    {
+        var count = plan.Partitions is > 0 ? plan.Partitions.Value
+            : node.Settings.Partitions > 0 ? node.Settings.Partitions
+            : Workers(node) * Environment.ProcessorCount;
+        var partitions = PairDiscovery.Partition(plan.Pairs, count, node.Settings.BatchPixels, plan.Raw);
+        return new StartRun(plan.RunId, plan.Spec, partitions, plan.ExpectedPixels,
+            RunIds.Fingerprint(plan.Spec, partitions), plan.SkipBad);
+    }
+
+    /// <summary>Starts or resumes a run; throws <see cref="RunRejectedException"/> when refused.</summary>
+    public static async Task<RunAccepted> StartAsync(EvaluatorNode node, StartRun start, CancellationToken cancel = default)
+    {
+        var reply = await node.Coordinators.Ask<IRunMessage>(start, node.Settings.AskTimeout, cancel);
+        return reply switch
+        {
+            RunAccepted a => a,
+            RunRejected r => throw new RunRejectedException(r.Reason),
+            _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
+        };
+    }
+
+    /// <summary>Starts or resumes a run whose data is posted to it (POST /runs): its partitions are empty.</summary>
+    public static Task<RunAccepted> StartIngestAsync(EvaluatorNode node, string runId, RunSpec spec, int partitions,
+        CancellationToken cancel = default)
+    {
+        var parts = Enumerable.Range(0, partitions)
+            .Select(i => new PartitionAssignment(i, [], node.Settings.BatchPixels, null)).ToImmutableArray();
+        var start = new StartRun(runId, spec, parts, 0, "ingest:" + RunIds.Fingerprint(spec, parts), false, Ingest: true);
+        return StartAsync(node, start, cancel);
+    }
+
+    /// <summary>
+    /// Subscribes to the run's snapshots, starts the run, and calls <paramref name="onSnapshot"/>
+    /// with each newer snapshot (and whether the run was resumed) until the final one, which it returns.
+    /// </summary>
+    public static async Task<RunSnapshot> RunAsync(EvaluatorNode node, StartRun start,
+        Action<RunSnapshot, bool> onSnapshot, CancellationToken cancel = default)
+    {
+        var resumed = false;
+        RunSnapshot? last = null;
+        await foreach (var s in SnapshotFeed.FollowAsync(node, start.RunId, async c =>
+                       {
+                           var accepted = await StartAsync(node, start, c);
+                           resumed = accepted.Resumed;
+                           return accepted.Snapshot;
+                       }, null, cancel))
+        {
+            onSnapshot(s, last is null && resumed);
+            last = s;
+        }
+        cancel.ThrowIfCancellationRequested();
+        return last ?? throw new InvalidOperationException($"run {start.RunId} gave no snapshot");
+    }
+}

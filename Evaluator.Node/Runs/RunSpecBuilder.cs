@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
+using Evaluator.Node.Inputs;
+
+namespace Evaluator.Node.Runs;
+
+/// <summary>
+/// The one way from a <see cref="RunRequest"/> to a <see cref="RunSpec"/> (and the layout of its
+/// files): presets, files and inline values resolved the same for the command line and HTTP.
+/// </summary>
+public static class RunSpecBuilder
+{
+    public const string CityscapesPreset = "cityscapes";
+
+    public static RunSpec Build(RunRequest r) =>
+        new(r.Classes, ClassNames(r), r.Ignore, LabelMap(r), r.MapPredictions, r.OutOfRange, r.TargetClasses,
+            Categories(r), r.Beta);
+
+    private static IReadOnlyList<string>? ClassNames(RunRequest r) => r.ClassNames switch
+    {
+        null => null,
+        { Value: { } names } => names,
+        { Name: CityscapesPreset } => ClassCategory.CityscapesClassNames,
+        { Name: { } path } when r.AllowFiles => RunSpec.ReadClassNames(path),
+        { Name: var other } => throw new InvalidRunSpecException($"class_names '{other}' is not a preset (cityscapes); give the names instead"),
+    };
+
+    private static LabelMap? LabelMap(RunRequest r) => r.LabelMap switch
+    {
+        null => null,
+        { Value: { } map } => map,
+        { Name: { } presetOrPath } when r.AllowFiles => Messages.LabelMap.Resolve(presetOrPath),
+        { Name: "cityscapes" } => Messages.LabelMap.Cityscapes,
+        { Name: "ade20k" } => Messages.LabelMap.Ade20k,
+        { Name: var other } => throw new InvalidRunSpecException($"label_map '{other}' is not a preset (cityscapes, ade20k); give the map object instead"),
+    };
+
+    private static IReadOnlyList<ClassCategory>? Categories(RunRequest r) => r.Categories switch
+    {
+        null => null,
+        { Value: { } categories } => categories,
+        { Name: CityscapesPreset } => ClassCategory.Cityscapes,
+        { Name: { } path } when r.AllowFiles => ReadCategories(path),
+        _ => throw new InvalidRunSpecException("categories must be \"cityscapes\" or an object of name: [class ids]"),
+    };
+
+    /// <summary>Categories from a JSON file of <c>{"name": [class ids], ...}</c>.</summary>
+    private static IReadOnlyList<ClassCategory> ReadCategories(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return ParseCategories(doc.RootElement, v => v.GetInt32());
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidRunSpecException($"categories file '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>Categories from a JSON object of <c>{"name": [class ids], ...}</c> (a file's or a body's).</summary>
+    public static IReadOnlyList<ClassCategory> ParseCategories(JsonElement obj, Func<JsonElement, int> classId) =>
+        obj.EnumerateObject().Select(p => new ClassCategory(p.Name, [.. p.Value.EnumerateArray().Select(classId)])).ToList();
+
+    /// <summary>The layout of raw label files, or null for self-describing files (PNG, npy).</summary>
+    public static RawLayout? Raw(RunRequest r)
+    {
+        if (r.Shape is null && r.DType is null) return null;
+        if (r.Shape is null || r.DType is null)
+            throw new InvalidRunSpecException("raw label files need both --shape and --dtype");
+        if (!LabelDTypes.TryParse(r.DType, out var dtype))
+            throw new InvalidRunSpecException($"--dtype '{r.DType}' is not one of uint8, uint16, int32, int64");
+        var dims = r.Shape.Split(',', 'x').Select(s =>
+            long.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d > 0
+                ? d
+                : throw new InvalidRunSpecException($"--shape '{r.Shape}' must be positive integers like 1024,2048")).ToArray();
+        return new RawLayout([.. dims], dtype);
+    }
+
+    /// <summary>How ground-truth and prediction files pair up: the layout's suffixes, each overridable.</summary>
+    public static PairLayout Layout(RunRequest r)
+    {
+        var preset = r.Layout == "cityscapes" ? PairLayout.Cityscapes : PairLayout.Plain;
+        return new PairLayout(r.GroundTruthSuffix ?? preset.GroundTruthSuffix, r.PredictionSuffix ?? preset.PredictionSuffix);
+    }
+}

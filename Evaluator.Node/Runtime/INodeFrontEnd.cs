@@ -1,0 +1,24 @@
+using Akka.Configuration;
+
+namespace Evaluator.Node.Runtime;
+
+/// <summary>
+/// A front end that a long-running node serves beside the cluster (the HTTP API and dashboard),
+/// handed to the command line by the program's composition root, so that the command line
+/// never depends on a front end's code.
+/// </summary>
+public interface INodeFrontEnd
+{
+    /// <summary>Checks the front end's configuration before the node starts (throws ConfigurationException).</summary>
+    void Check(Config config);
+
+    /// <summary>Starts serving <paramref name="node"/>, or returns null when the configuration enables no front end.</summary>
+    Task<IRunningFrontEnd?> StartAsync(EvaluatorNode node, Config config);
+}
+
+/// <summary>A started front end: stops when disposed.</summary>
+public interface IRunningFrontEnd : IAsyncDisposable
+{
+    /// <summary>What it serves and where, for the console (e.g. "http api and dashboard at http://...").</summary>
+    string Description { get; }
+}
