@@ -37,6 +37,7 @@ public sealed class RunOptions
     private readonly Option<int?> _partitions = new("--partitions") { Description = "Partitions (default: one per core)." };
     private readonly Option<int?> _batch = new("--batch-pixels") { Description = "Images larger than this travel in slices of this many pixels." };
     private readonly Option<bool> _skipBad = new("--skip-bad") { Description = "Record unreadable or invalid pairs in the report and go on." };
+    private readonly Option<bool> _allowDuplicates = new("--allow-duplicate-files") { Description = "Count a file found under several names (hard or symbolic links) once per name instead of refusing the dataset." };
     private readonly Option<string> _layout = new("--layout") { Description = "plain (same relative path) or cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png).", DefaultValueFactory = _ => "plain" };
     private readonly Option<string?> _gtSuffix = new("--gt-suffix") { Description = "Ground-truth file suffix (overrides --layout)." };
     private readonly Option<string?> _predSuffix = new("--pred-suffix") { Description = "Prediction file suffix (overrides --layout)." };
@@ -50,7 +51,7 @@ public sealed class RunOptions
         foreach (var o in new Option[]
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
-                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _layout, _gtSuffix, _predSuffix,
+                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
                      _shape, _dtype,
                  })
             cmd.Options.Add(o);
@@ -76,6 +77,7 @@ public sealed class RunOptions
             Partitions = r.GetValue(_partitions),
             BatchPixels = r.GetValue(_batch),
             SkipBad = r.GetValue(_skipBad),
+            AllowDuplicateFiles = r.GetValue(_allowDuplicates),
             Layout = r.GetValue(_layout)!,
             GroundTruthSuffix = r.GetValue(_gtSuffix),
             PredictionSuffix = r.GetValue(_predSuffix),

@@ -27,7 +27,8 @@ public static class RunLauncher
         var raw = RunSpecBuilder.Raw(request);
         var runId = request.RunId ?? RunIds.New();
         RunIds.Validate(runId);
-        var pairs = PairDiscovery.Discover(request.GroundTruth, request.Prediction, RunSpecBuilder.Layout(request));
+        var pairs = PairDiscovery.Discover(request.GroundTruth, request.Prediction, RunSpecBuilder.Layout(request),
+            request.AllowDuplicateFiles);
         return new RunPlan(runId, spec, raw, pairs, PairDiscovery.ExpectedPixels(pairs, raw), request.Partitions,
             request.SkipBad);
     }

@@ -62,6 +62,9 @@ public sealed record RunRequest
 
     public bool SkipBad { get; init; }
 
+    /// <summary>Count a physical file once per name it is found under (refused by default: see PairDiscovery).</summary>
+    public bool AllowDuplicateFiles { get; init; }
+
     /// <summary>"plain" (same relative path) or "cityscapes".</summary>
     public string Layout { get; init; } = "plain";
 

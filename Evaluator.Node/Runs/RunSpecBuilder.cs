@@ -76,6 +76,13 @@ public static class RunSpecBuilder
             long.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d > 0
                 ? d
                 : throw new InvalidRunSpecException($"--shape '{r.Shape}' must be positive integers like 1024,2048")).ToArray();
+        long bytes = dtype.Size();
+        foreach (var d in dims)
+        {
+            if (bytes > long.MaxValue / d)
+                throw new InvalidRunSpecException($"--shape '{r.Shape}' of {r.DType} is larger than any file can hold");
+            bytes *= d;
+        }
         return new RawLayout([.. dims], dtype);
     }
 
