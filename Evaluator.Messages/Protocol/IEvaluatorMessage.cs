@@ -2,7 +2,7 @@ namespace Evaluator.Messages.Protocol;
 
 /// <summary>
 /// Marker of every protocol message, persisted event and snapshot: all of them, and only
-/// them, are bound to the project's one serializer (Evaluator.Node's ProtocolSerializer).
+/// them, are bound to the project's one serializer (Evaluator.Messages.Serialization.ProtocolSerializer).
 /// </summary>
 public interface IEvaluatorMessage;
 
