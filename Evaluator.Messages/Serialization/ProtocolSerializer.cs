@@ -5,9 +5,9 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Messages.Serialization;
 
 /// <summary>
-/// The one serializer of the whole protocol (every <see cref="IEvaluatorMessage"/>: messages,
-/// persisted events, snapshots). A compact hand-written binary form: varints, and the sparse
-/// matrix encoding of <see cref="ConfusionMatrix.ToBytes"/>, so a 1024-class partial is
+/// The one serializer of the whole protocol (every <see cref="IEvaluatorMessage"/> but the
+/// node-local <see cref="ILocalMessage"/>s: messages, persisted events, snapshots). A compact
+/// hand-written binary form: varints, and the sparse matrix encoding of <see cref="ConfusionMatrix.ToBytes"/>, so a 1024-class partial is
 /// kilobytes, not megabytes. Written by hand (not protobuf or MessagePack) so that the value
 /// types keep their validating constructors and the wire layout is explicit and versioned
 /// by manifest. An unknown type or manifest is an error, never a fallback.
@@ -27,7 +27,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         new(typeof(T), manifest, (w, o) => write(w, (T)o), read);
 
     /// <summary>
-    /// The whole protocol, one entry a type. Manifests and layouts are the wire format: journals
+    /// The whole protocol but its <see cref="ILocalMessage"/>s, one entry a type (retired
+    /// manifests: "B", "SI", "SA", "SC", "SF", the stream protocol, never persisted). Manifests and layouts are the wire format: journals
     /// hold them, so an entry's manifest and field order never change (add a new entry instead).
     /// </summary>
     private static readonly Entry[] Table =
@@ -42,44 +43,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             w.Bool(s.SkipBad);
             w.Bool(s.Ingest);
         }, static (ref WireReader r) => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool())),
-        On<Batch>("B", (w, b) =>
-        {
-            w.String(b.RunId);
-            w.Var(b.Partition);
-            w.Var(b.Seq);
-            w.Var(b.Slice);
-            w.Var(b.SliceCount);
-            w.String(b.Source);
-            w.Bool(b.GroundTruth is not null && b.Prediction is not null);
-            if (b.GroundTruth is not null && b.Prediction is not null)
-            {
-                w.Labels(b.GroundTruth, b.Offset, b.Length);
-                w.Labels(b.Prediction, b.Offset, b.Length);
-            }
-            w.Optional(b.Bad, w.Bad);
-        }, ReadBatch),
         On<StopPartition>("ST", (w, s) =>
         {
             w.String(s.RunId);
             w.Var(s.Partition);
         }, static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
-        On<StreamInit>("SI", (w, s) =>
-        {
-            w.String(s.RunId);
-            w.Var(s.Partition);
-        }, static (ref WireReader r) => new StreamInit(r.String(), r.Int())),
-        On<StreamAck>("SA", (_, _) => { }, static (ref WireReader _) => StreamAck.Instance),
-        On<StreamCompleted>("SC", (w, s) =>
-        {
-            w.String(s.RunId);
-            w.Var(s.Partition);
-        }, static (ref WireReader r) => new StreamCompleted(r.String(), r.Int())),
-        On<StreamFailed>("SF", (w, s) =>
-        {
-            w.String(s.RunId);
-            w.Var(s.Partition);
-            w.String(s.Error);
-        }, static (ref WireReader r) => new StreamFailed(r.String(), r.Int(), r.String())),
         On<PartitionPartial>("PP", (w, p) => w.Partial(p), static (ref WireReader r) => r.Partial()),
         On<PartialAccepted>("PA", (w, a) =>
         {
@@ -195,23 +163,5 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         var result = e.Read(ref r);
         r.End();
         return result;
-    }
-
-    private static Batch ReadBatch(ref WireReader r)
-    {
-        var runId = r.String();
-        var partition = r.Int();
-        var seq = r.Var();
-        var slice = r.Int();
-        var sliceCount = r.Int();
-        var source = r.String();
-        LabelArray? gt = null, pred = null;
-        if (r.Bool())
-        {
-            gt = r.Labels();
-            pred = r.Labels();
-        }
-        BadPair? bad = r.Bool() ? r.Bad() : null;
-        return new Batch(runId, partition, seq, slice, sliceCount, source, gt, pred, 0, gt?.Length ?? 0, bad);
     }
 }
