@@ -28,38 +28,32 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     /// <summary>
     /// The whole protocol but its <see cref="ILocalMessage"/>s, one entry a type (retired
-    /// manifests: "B", "SI", "SA", "SC", "SF", the stream protocol, never persisted). Manifests and layouts are the wire format: journals
-    /// hold them, so an entry's manifest and field order never change (add a new entry instead).
+    /// manifests: "B", "SI", "SA", "SC", "SF", the stream protocol, never persisted). Manifests
+    /// and layouts are the wire format: journals hold them, so an entry's manifest and field
+    /// order never change (add a new entry instead).
     /// </summary>
     private static readonly Entry[] Table =
     [
         On<StartPartition>("SP", (w, s) =>
         {
-            w.String(s.RunId);
-            w.Var(s.Partition);
+            w.Key(s.RunId, s.Partition);
             w.Spec(s.Spec);
             w.Assignment(s.Assignment);
             w.Partial(s.Resume);
             w.Bool(s.SkipBad);
             w.Bool(s.Ingest);
         }, static (ref WireReader r) => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool())),
-        On<StopPartition>("ST", (w, s) =>
-        {
-            w.String(s.RunId);
-            w.Var(s.Partition);
-        }, static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
+        On<StopPartition>("ST", (w, s) => w.Key(s.RunId, s.Partition), static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
         On<PartitionPartial>("PP", (w, p) => w.Partial(p), static (ref WireReader r) => r.Partial()),
         On<PartialAccepted>("PA", (w, a) =>
         {
-            w.String(a.RunId);
-            w.Var(a.Partition);
+            w.Key(a.RunId, a.Partition);
             w.Var(a.Watermark);
             w.Bool(a.Final);
         }, static (ref WireReader r) => new PartialAccepted(r.String(), r.Int(), r.Var(), r.Bool())),
         On<PartitionFailed>("PF", (w, f) =>
         {
-            w.String(f.RunId);
-            w.Var(f.Partition);
+            w.Key(f.RunId, f.Partition);
             w.Var(f.Watermark);
             w.String(f.Error);
         }, static (ref WireReader r) => new PartitionFailed(r.String(), r.Int(), r.Var(), r.String())),
@@ -97,8 +91,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()), (RunStatus)r.Byte(), r.NullableString(), r.Var())),
         On<IngestBatch>("IB", (w, b) =>
         {
-            w.String(b.RunId);
-            w.Var(b.Partition);
+            w.Key(b.RunId, b.Partition);
             w.Var(b.Seq);
             w.Labels(b.GroundTruth, 0, b.GroundTruth.Length);
             w.Labels(b.Prediction, 0, b.Prediction.Length);
@@ -106,33 +99,23 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         }, static (ref WireReader r) => new IngestBatch(r.String(), r.Int(), r.Var(), r.Labels(), r.Labels(), r.String())),
         On<IngestMatrix>("IM", (w, m) =>
         {
-            w.String(m.RunId);
-            w.Var(m.Partition);
+            w.Key(m.RunId, m.Partition);
             w.Var(m.Seq);
             w.Matrix(m.Matrix);
             w.Pixels(m.Pixels);
         }, static (ref WireReader r) => new IngestMatrix(r.String(), r.Int(), r.Var(), r.Matrix(), r.Pixels())),
         On<IngestResult>("IR", (w, x) =>
         {
-            w.String(x.RunId);
-            w.Var(x.Partition);
+            w.Key(x.RunId, x.Partition);
             w.Var(x.Seq);
             w.Byte((byte)x.Outcome);
             w.Var(x.Watermark);
             w.NullableString(x.Error);
         }, static (ref WireReader r) =>
             new IngestResult(r.String(), r.Int(), r.Var(), (IngestOutcome)r.Byte(), r.Var(), r.NullableString())),
-        On<RequestStart>("RQ", (w, q) =>
-        {
-            w.String(q.RunId);
-            w.Var(q.Partition);
-        }, static (ref WireReader r) => new RequestStart(r.String(), r.Int())),
+        On<RequestStart>("RQ", (w, q) => w.Key(q.RunId, q.Partition), static (ref WireReader r) => new RequestStart(r.String(), r.Int())),
         On<CompleteRun>("CR", (w, c) => w.String(c.RunId), static (ref WireReader r) => new CompleteRun(r.String())),
-        On<CompletePartition>("CP", (w, c) =>
-        {
-            w.String(c.RunId);
-            w.Var(c.Partition);
-        }, static (ref WireReader r) => new CompletePartition(r.String(), r.Int())),
+        On<CompletePartition>("CP", (w, c) => w.Key(c.RunId, c.Partition), static (ref WireReader r) => new CompletePartition(r.String(), r.Int())),
     ];
 
     private static readonly Dictionary<Type, Entry> ByType = Table.ToDictionary(e => e.Type);
