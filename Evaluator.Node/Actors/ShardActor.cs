@@ -235,10 +235,9 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
     private void Ingesting()
     {
         Receive<StartPartition>(_ => { });
-        Receive<IngestBatch>(b => Ingest(b.RunId, b.Partition, b.Seq,
-            _ledger!.Final ? null : _ledger.IngestLabels(b.Seq, b.GroundTruth, b.Prediction, b.Source)));
-        Receive<IngestMatrix>(m => Ingest(m.RunId, m.Partition, m.Seq,
-            _ledger!.Final ? null : _ledger.IngestMatrix(m.Seq, m.Matrix, m.Pixels)));
+        Receive<IngestBatch>(b => Reply(b.RunId, b.Partition, b.Seq,
+            _ledger!.IngestLabels(b.Seq, b.GroundTruth, b.Prediction, b.Source)));
+        Receive<IngestMatrix>(m => Reply(m.RunId, m.Partition, m.Seq, _ledger!.IngestMatrix(m.Seq, m.Matrix, m.Pixels)));
         Receive<CompletePartition>(_ =>
         {
             _ledger!.Close();
@@ -248,22 +247,23 @@ public sealed class ShardActor : ReceiveActor, IWithTimers
         Common();
     }
 
-    /// <summary>Answers an ingest by the ledger's <paramref name="step"/> (null: the run is closed).</summary>
-    private void Ingest(string runId, int partition, long seq, LedgerStep? step)
+    /// <summary>
+    /// Answers an ingest by the ledger's <paramref name="step"/>: refusals at once; counted and
+    /// duplicate batches once the coordinator has persisted a watermark that covers them.
+    /// </summary>
+    private void Reply(string runId, int partition, long seq, LedgerStep step)
     {
         var ledger = _ledger!;
-        switch (step?.Outcome)
+        switch (step.Outcome)
         {
-            case null:
-                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Closed, ledger.AckedWatermark,
-                    $"run '{runId}' is complete"));
+            case LedgerOutcome.Closed:
+                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Closed, ledger.AckedWatermark, step.Error));
                 return;
             case LedgerOutcome.Gap:
-                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Gap, ledger.Watermark, step.Value.Error));
+                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Gap, ledger.Watermark, step.Error));
                 return;
             case LedgerOutcome.Refused:
-                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Invalid, ledger.AckedWatermark,
-                    step.Value.Error));
+                Sender.Tell(new IngestResult(runId, partition, seq, IngestOutcome.Invalid, ledger.AckedWatermark, step.Error));
                 return;
             case LedgerOutcome.Duplicate:
                 _pendingReplies.Add((Sender, seq, IngestOutcome.Duplicate, seq + 1));

@@ -5,7 +5,7 @@ using Evaluator.Node.Kernel;
 
 namespace Evaluator.Node.Actors;
 
-/// <summary>Where a batch's seq stands against a partition's watermark.</summary>
+/// <summary>What became of a batch (or a slice of one) handed to a <see cref="ShardLedger"/>.</summary>
 public enum LedgerOutcome
 {
     /// <summary>Counted: the watermark moved on by one.</summary>
@@ -25,6 +25,9 @@ public enum LedgerOutcome
 
     /// <summary>Bad data or an overflow: refused, nothing changed (<see cref="LedgerStep.Error"/> says why).</summary>
     Refused,
+
+    /// <summary>The partition is final: no more batches, nothing changed.</summary>
+    Closed,
 }
 
 /// <summary>What one ledger operation did.</summary>
@@ -43,7 +46,7 @@ public readonly record struct LedgerStep(LedgerOutcome Outcome, string? Error = 
 /// or a resumed partial): counting pixels adds at most one per pixel. The kernel validates its
 /// labels before it touches its matrix, and adds unchecked. So labels are counted straight into
 /// the ledger's matrix when the ledger has headroom for them: every cell is at most
-/// <see cref="_cellBound"/> and every pixel counter at most its value, so when all of them are
+/// <c>_cellBound</c> and every pixel counter at most its value, so when all of them are
 /// ≤ long.MaxValue − n, counting n pixels can overflow nothing and the commit cannot fail after
 /// the matrix changed (a few comparisons per batch). Without that headroom they are counted
 /// into a scratch matrix and merged by the checked <see cref="ConfusionMatrix.Merge"/>, which
@@ -109,7 +112,8 @@ public sealed class ShardLedger
 
     /// <summary>Null when <paramref name="seq"/> is the next batch; otherwise the step that leaves everything as it is.</summary>
     private LedgerStep? NotNext(long seq) =>
-        seq < Watermark ? new LedgerStep(LedgerOutcome.Duplicate)
+        Final ? new LedgerStep(LedgerOutcome.Closed, $"run '{Start.RunId}' is complete")
+        : seq < Watermark ? new LedgerStep(LedgerOutcome.Duplicate)
         : seq > Watermark ? new LedgerStep(LedgerOutcome.Gap,
             $"batch {seq} is ahead: the next expected batch of partition {Start.Partition} is {Watermark}")
         : null;

@@ -151,8 +151,12 @@ public sealed class ShardLedgerTests
         l.Accept(2, true); // an old watermark never lowers the acknowledged one
         Assert.Equal((4L, true), (l.AckedWatermark, l.Done));
 
-        var closed = Ledger(resume with { Final = true });
+        Assert.Equal(LedgerOutcome.Closed, l.CountSlice(Whole(4, [1], [1])).Outcome);
+
+        var closed = Ledger(resume with { Final = true }, ingest: true);
         Assert.True(closed is { Final: true, Done: true, NeedsPartial: false });
+        var late = closed.IngestMatrix(3, new ConfusionMatrix(3), PixelCounts.Zero);
+        Assert.Equal(new LedgerStep(LedgerOutcome.Closed, "run 'r' is complete"), late);
     }
 
     /// <summary>
