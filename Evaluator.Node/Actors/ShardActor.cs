@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Streams;
-using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 using Evaluator.Node.Runtime;
 using Evaluator.Node.Streams;
