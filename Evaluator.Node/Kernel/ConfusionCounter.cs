@@ -365,7 +365,7 @@ public sealed unsafe class ConfusionCounter
             {
                 var v = Cell(t, lane, r * RowStride + p);
                 if (v == 0) continue;
-                row[p] += v; // v < 2^31 per call; the matrix cannot reach 2^63 from pixel counts
+                row[p] += v; // v < 2^31 per call, unchecked: the caller leaves the matrix that much room (see ShardLedger)
                 counted += v;
             }
         }
