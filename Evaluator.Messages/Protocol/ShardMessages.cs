@@ -14,7 +14,7 @@ public sealed record StartPartition(string RunId, int Partition, RunSpec Spec, P
 /// could not be read travels as one slice carrying <see cref="Bad"/> and no labels.
 /// </summary>
 public sealed record Batch(string RunId, int Partition, long Seq, int Slice, int SliceCount, string Source,
-    LabelArray? GroundTruth, LabelArray? Prediction, int Offset, int Length, BadPair? Bad) : IPartitionMessage
+    LabelArray? GroundTruth, LabelArray? Prediction, int Offset, int Length, BadPair? Bad) : IPartitionMessage, ILocalMessage
 {
     public bool IsLastSlice => Slice == SliceCount - 1;
 }
@@ -23,16 +23,16 @@ public sealed record Batch(string RunId, int Partition, long Seq, int Slice, int
 public sealed record StopPartition(string RunId, int Partition) : IPartitionMessage;
 
 /// <summary>Stream protocol of Sink.ActorRefWithAck: first element.</summary>
-public sealed record StreamInit(string RunId, int Partition) : IPartitionMessage;
+public sealed record StreamInit(string RunId, int Partition) : IPartitionMessage, ILocalMessage;
 
 /// <summary>Stream protocol: the acknowledgement that lets the next element come.</summary>
-public sealed record StreamAck : IEvaluatorMessage
+public sealed record StreamAck : IEvaluatorMessage, ILocalMessage
 {
     public static StreamAck Instance { get; } = new();
 }
 
 /// <summary>Stream protocol: the partition's source is exhausted.</summary>
-public sealed record StreamCompleted(string RunId, int Partition) : IPartitionMessage;
+public sealed record StreamCompleted(string RunId, int Partition) : IPartitionMessage, ILocalMessage;
 
 /// <summary>Stream protocol: the partition's source failed (bad input without --skip-bad).</summary>
-public sealed record StreamFailed(string RunId, int Partition, string Error) : IPartitionMessage;
+public sealed record StreamFailed(string RunId, int Partition, string Error) : IPartitionMessage, ILocalMessage;

@@ -5,9 +5,9 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Messages.Serialization;
 
 /// <summary>
-/// The one serializer of the whole protocol (every <see cref="IEvaluatorMessage"/>: messages,
-/// persisted events, snapshots). A compact hand-written binary form: varints, and the sparse
-/// matrix encoding of <see cref="ConfusionMatrix.ToBytes"/>, so a 1024-class partial is
+/// The one serializer of the whole protocol (every <see cref="IEvaluatorMessage"/> but the
+/// node-local <see cref="ILocalMessage"/>s: messages, persisted events, snapshots). A compact
+/// hand-written binary form: varints, and the sparse matrix encoding of <see cref="ConfusionMatrix.ToBytes"/>, so a 1024-class partial is
 /// kilobytes, not megabytes. Written by hand (not protobuf or MessagePack) so that the value
 /// types keep their validating constructors and the wire layout is explicit and versioned
 /// by manifest. An unknown type or manifest is an error, never a fallback.
@@ -18,244 +18,133 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     public override int Identifier => Id;
 
-    private static readonly Dictionary<Type, string> Manifests = new()
-    {
-        [typeof(StartPartition)] = "SP",
-        [typeof(Batch)] = "B",
-        [typeof(StopPartition)] = "ST",
-        [typeof(StreamInit)] = "SI",
-        [typeof(StreamAck)] = "SA",
-        [typeof(StreamCompleted)] = "SC",
-        [typeof(StreamFailed)] = "SF",
-        [typeof(PartitionPartial)] = "PP",
-        [typeof(PartialAccepted)] = "PA",
-        [typeof(PartitionFailed)] = "PF",
-        [typeof(StartRun)] = "SR",
-        [typeof(RunAccepted)] = "RA",
-        [typeof(RunRejected)] = "RR",
-        [typeof(GetSnapshot)] = "GS",
-        [typeof(RunUnknown)] = "RU",
-        [typeof(RunSnapshot)] = "RS",
-        [typeof(RunStarted)] = "E-RS",
-        [typeof(PartialRecorded)] = "E-PR",
-        [typeof(RunFailed)] = "E-RF",
-        [typeof(RunResumed)] = "E-RR",
-        [typeof(CoordinatorSnapshot)] = "S-C",
-        [typeof(IngestBatch)] = "IB",
-        [typeof(IngestMatrix)] = "IM",
-        [typeof(IngestResult)] = "IR",
-        [typeof(RequestStart)] = "RQ",
-        [typeof(CompleteRun)] = "CR",
-        [typeof(CompletePartition)] = "CP",
-    };
+    private delegate object Reader(ref WireReader r);
+
+    /// <summary>One message type: its manifest, how it is written, how it is read back.</summary>
+    private sealed record Entry(Type Type, string Manifest, Action<WireWriter, object> Write, Reader Read);
+
+    private static Entry On<T>(string manifest, Action<WireWriter, T> write, Reader read) =>
+        new(typeof(T), manifest, (w, o) => write(w, (T)o), read);
+
+    /// <summary>
+    /// The whole protocol but its <see cref="ILocalMessage"/>s, one entry a type (retired
+    /// manifests: "B", "SI", "SA", "SC", "SF", the stream protocol, never persisted). Manifests
+    /// and layouts are the wire format: journals hold them, so an entry's manifest and field
+    /// order never change (add a new entry instead).
+    /// </summary>
+    private static readonly Entry[] Table =
+    [
+        On<StartPartition>("SP", (w, s) =>
+        {
+            w.Key(s.RunId, s.Partition);
+            w.Spec(s.Spec);
+            w.Assignment(s.Assignment);
+            w.Partial(s.Resume);
+            w.Bool(s.SkipBad);
+            w.Bool(s.Ingest);
+        }, static (ref WireReader r) => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool())),
+        On<StopPartition>("ST", (w, s) => w.Key(s.RunId, s.Partition), static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
+        On<PartitionPartial>("PP", (w, p) => w.Partial(p), static (ref WireReader r) => r.Partial()),
+        On<PartialAccepted>("PA", (w, a) =>
+        {
+            w.Key(a.RunId, a.Partition);
+            w.Var(a.Watermark);
+            w.Bool(a.Final);
+        }, static (ref WireReader r) => new PartialAccepted(r.String(), r.Int(), r.Var(), r.Bool())),
+        On<PartitionFailed>("PF", (w, f) =>
+        {
+            w.Key(f.RunId, f.Partition);
+            w.Var(f.Watermark);
+            w.String(f.Error);
+        }, static (ref WireReader r) => new PartitionFailed(r.String(), r.Int(), r.Var(), r.String())),
+        On<StartRun>("SR", (w, s) => w.Start(s), static (ref WireReader r) => r.Start()),
+        On<RunAccepted>("RA", (w, a) =>
+        {
+            w.String(a.RunId);
+            w.Bool(a.Resumed);
+            w.Snapshot(a.Snapshot);
+        }, static (ref WireReader r) => new RunAccepted(r.String(), r.Bool(), r.Snapshot())),
+        On<RunRejected>("RR", (w, x) =>
+        {
+            w.String(x.RunId);
+            w.String(x.Reason);
+        }, static (ref WireReader r) => new RunRejected(r.String(), r.String())),
+        On<GetSnapshot>("GS", (w, g) => w.String(g.RunId), static (ref WireReader r) => new GetSnapshot(r.String())),
+        On<RunUnknown>("RU", (w, u) => w.String(u.RunId), static (ref WireReader r) => new RunUnknown(r.String())),
+        On<RunSnapshot>("RS", (w, s) => w.Snapshot(s), static (ref WireReader r) => r.Snapshot()),
+        On<RunStarted>("E-RS", (w, e) => w.Start(e.Start), static (ref WireReader r) => new RunStarted(r.Start())),
+        On<PartialRecorded>("E-PR", (w, e) => w.Partial(e.Partial), static (ref WireReader r) => new PartialRecorded(r.Partial())),
+        On<RunFailed>("E-RF", (w, e) =>
+        {
+            w.Var(e.Partition);
+            w.String(e.Error);
+        }, static (ref WireReader r) => new RunFailed(r.Int(), r.String())),
+        On<RunResumed>("E-RR", (w, e) => w.Bool(e.SkipBad), static (ref WireReader r) => new RunResumed(r.Bool())),
+        On<CoordinatorSnapshot>("S-C", (w, s) =>
+        {
+            w.Start(s.Start);
+            w.List(s.Partials, w.Partial);
+            w.Byte((byte)s.Status);
+            w.NullableString(s.Error);
+            w.Var(s.SnapshotNumber);
+        }, static (ref WireReader r) => new CoordinatorSnapshot(r.Start(),
+            WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()), (RunStatus)r.Byte(), r.NullableString(), r.Var())),
+        On<IngestBatch>("IB", (w, b) =>
+        {
+            w.Key(b.RunId, b.Partition);
+            w.Var(b.Seq);
+            w.Labels(b.GroundTruth, 0, b.GroundTruth.Length);
+            w.Labels(b.Prediction, 0, b.Prediction.Length);
+            w.String(b.Source);
+        }, static (ref WireReader r) => new IngestBatch(r.String(), r.Int(), r.Var(), r.Labels(), r.Labels(), r.String())),
+        On<IngestMatrix>("IM", (w, m) =>
+        {
+            w.Key(m.RunId, m.Partition);
+            w.Var(m.Seq);
+            w.Matrix(m.Matrix);
+            w.Pixels(m.Pixels);
+        }, static (ref WireReader r) => new IngestMatrix(r.String(), r.Int(), r.Var(), r.Matrix(), r.Pixels())),
+        On<IngestResult>("IR", (w, x) =>
+        {
+            w.Key(x.RunId, x.Partition);
+            w.Var(x.Seq);
+            w.Byte((byte)x.Outcome);
+            w.Var(x.Watermark);
+            w.NullableString(x.Error);
+        }, static (ref WireReader r) =>
+            new IngestResult(r.String(), r.Int(), r.Var(), (IngestOutcome)r.Byte(), r.Var(), r.NullableString())),
+        On<RequestStart>("RQ", (w, q) => w.Key(q.RunId, q.Partition), static (ref WireReader r) => new RequestStart(r.String(), r.Int())),
+        On<CompleteRun>("CR", (w, c) => w.String(c.RunId), static (ref WireReader r) => new CompleteRun(r.String())),
+        On<CompletePartition>("CP", (w, c) => w.Key(c.RunId, c.Partition), static (ref WireReader r) => new CompletePartition(r.String(), r.Int())),
+    ];
+
+    private static readonly Dictionary<Type, Entry> ByType = Table.ToDictionary(e => e.Type);
+    private static readonly Dictionary<string, Entry> ByManifest = Table.ToDictionary(e => e.Manifest);
 
     /// <summary>Every type this serializer knows (tests check the protocol has no other).</summary>
-    public static IReadOnlyCollection<Type> KnownTypes => Manifests.Keys;
+    public static IReadOnlyCollection<Type> KnownTypes => ByType.Keys;
 
     public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var m)
-            ? m
+        ByType.TryGetValue(o.GetType(), out var e)
+            ? e.Manifest
             : throw new ArgumentException($"ProtocolSerializer has no manifest for {o.GetType().FullName}");
 
     public override byte[] ToBinary(object obj)
     {
+        if (!ByType.TryGetValue(obj.GetType(), out var e))
+            throw new ArgumentException($"ProtocolSerializer cannot serialize {obj.GetType().FullName}");
         var w = new WireWriter();
-        switch (obj)
-        {
-            case StartPartition s:
-                w.String(s.RunId);
-                w.Var(s.Partition);
-                w.Spec(s.Spec);
-                w.Assignment(s.Assignment);
-                w.Partial(s.Resume);
-                w.Bool(s.SkipBad);
-                w.Bool(s.Ingest);
-                break;
-            case IngestBatch b:
-                w.String(b.RunId);
-                w.Var(b.Partition);
-                w.Var(b.Seq);
-                w.Labels(b.GroundTruth, 0, b.GroundTruth.Length);
-                w.Labels(b.Prediction, 0, b.Prediction.Length);
-                w.String(b.Source);
-                break;
-            case IngestMatrix m:
-                w.String(m.RunId);
-                w.Var(m.Partition);
-                w.Var(m.Seq);
-                w.Matrix(m.Matrix);
-                w.Pixels(m.Pixels);
-                break;
-            case IngestResult r:
-                w.String(r.RunId);
-                w.Var(r.Partition);
-                w.Var(r.Seq);
-                w.Byte((byte)r.Outcome);
-                w.Var(r.Watermark);
-                w.NullableString(r.Error);
-                break;
-            case RequestStart q:
-                w.String(q.RunId);
-                w.Var(q.Partition);
-                break;
-            case CompleteRun c:
-                w.String(c.RunId);
-                break;
-            case CompletePartition c:
-                w.String(c.RunId);
-                w.Var(c.Partition);
-                break;
-            case Batch b:
-                w.String(b.RunId);
-                w.Var(b.Partition);
-                w.Var(b.Seq);
-                w.Var(b.Slice);
-                w.Var(b.SliceCount);
-                w.String(b.Source);
-                w.Bool(b.GroundTruth is not null && b.Prediction is not null);
-                if (b.GroundTruth is not null && b.Prediction is not null)
-                {
-                    w.Labels(b.GroundTruth, b.Offset, b.Length);
-                    w.Labels(b.Prediction, b.Offset, b.Length);
-                }
-                w.Optional(b.Bad, w.Bad);
-                break;
-            case StopPartition s:
-                w.String(s.RunId);
-                w.Var(s.Partition);
-                break;
-            case StreamInit s:
-                w.String(s.RunId);
-                w.Var(s.Partition);
-                break;
-            case StreamAck:
-                break;
-            case StreamCompleted s:
-                w.String(s.RunId);
-                w.Var(s.Partition);
-                break;
-            case StreamFailed s:
-                w.String(s.RunId);
-                w.Var(s.Partition);
-                w.String(s.Error);
-                break;
-            case PartitionPartial p:
-                w.Partial(p);
-                break;
-            case PartialAccepted a:
-                w.String(a.RunId);
-                w.Var(a.Partition);
-                w.Var(a.Watermark);
-                w.Bool(a.Final);
-                break;
-            case PartitionFailed f:
-                w.String(f.RunId);
-                w.Var(f.Partition);
-                w.Var(f.Watermark);
-                w.String(f.Error);
-                break;
-            case StartRun s:
-                w.Start(s);
-                break;
-            case RunAccepted a:
-                w.String(a.RunId);
-                w.Bool(a.Resumed);
-                w.Snapshot(a.Snapshot);
-                break;
-            case RunRejected r:
-                w.String(r.RunId);
-                w.String(r.Reason);
-                break;
-            case GetSnapshot g:
-                w.String(g.RunId);
-                break;
-            case RunUnknown u:
-                w.String(u.RunId);
-                break;
-            case RunSnapshot s:
-                w.Snapshot(s);
-                break;
-            case RunStarted e:
-                w.Start(e.Start);
-                break;
-            case PartialRecorded e:
-                w.Partial(e.Partial);
-                break;
-            case RunFailed e:
-                w.Var(e.Partition);
-                w.String(e.Error);
-                break;
-            case RunResumed e:
-                w.Bool(e.SkipBad);
-                break;
-            case CoordinatorSnapshot s:
-                w.Start(s.Start);
-                w.List(s.Partials, w.Partial);
-                w.Byte((byte)s.Status);
-                w.NullableString(s.Error);
-                w.Var(s.SnapshotNumber);
-                break;
-            default:
-                throw new ArgumentException($"ProtocolSerializer cannot serialize {obj.GetType().FullName}");
-        }
+        e.Write(w, obj);
         return w.ToArray();
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
+        if (!ByManifest.TryGetValue(manifest, out var e))
+            throw new System.Runtime.Serialization.SerializationException($"ProtocolSerializer: unknown manifest '{manifest}'");
         var r = new WireReader(bytes, $"message '{manifest}'");
-        object result = manifest switch
-        {
-            "SP" => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool()),
-            "IB" => new IngestBatch(r.String(), r.Int(), r.Var(), r.Labels(), r.Labels(), r.String()),
-            "IM" => new IngestMatrix(r.String(), r.Int(), r.Var(), r.Matrix(), r.Pixels()),
-            "IR" => new IngestResult(r.String(), r.Int(), r.Var(), (IngestOutcome)r.Byte(), r.Var(), r.NullableString()),
-            "RQ" => new RequestStart(r.String(), r.Int()),
-            "CR" => new CompleteRun(r.String()),
-            "CP" => new CompletePartition(r.String(), r.Int()),
-            "B" => ReadBatch(ref r),
-            "ST" => new StopPartition(r.String(), r.Int()),
-            "SI" => new StreamInit(r.String(), r.Int()),
-            "SA" => StreamAck.Instance,
-            "SC" => new StreamCompleted(r.String(), r.Int()),
-            "SF" => new StreamFailed(r.String(), r.Int(), r.String()),
-            "PP" => r.Partial(),
-            "PA" => new PartialAccepted(r.String(), r.Int(), r.Var(), r.Bool()),
-            "PF" => new PartitionFailed(r.String(), r.Int(), r.Var(), r.String()),
-            "SR" => r.Start(),
-            "RA" => new RunAccepted(r.String(), r.Bool(), r.Snapshot()),
-            "RR" => new RunRejected(r.String(), r.String()),
-            "GS" => new GetSnapshot(r.String()),
-            "RU" => new RunUnknown(r.String()),
-            "RS" => r.Snapshot(),
-            "E-RS" => new RunStarted(r.Start()),
-            "E-PR" => new PartialRecorded(r.Partial()),
-            "E-RF" => new RunFailed(r.Int(), r.String()),
-            "E-RR" => new RunResumed(r.Bool()),
-            "S-C" => new CoordinatorSnapshot(r.Start(), WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()),
-                (RunStatus)r.Byte(), r.NullableString(), r.Var()),
-            _ => throw new System.Runtime.Serialization.SerializationException(
-                $"ProtocolSerializer: unknown manifest '{manifest}'"),
-        };
+        var result = e.Read(ref r);
         r.End();
         return result;
-    }
-
-    private static Batch ReadBatch(ref WireReader r)
-    {
-        var runId = r.String();
-        var partition = r.Int();
-        var seq = r.Var();
-        var slice = r.Int();
-        var sliceCount = r.Int();
-        var source = r.String();
-        LabelArray? gt = null, pred = null;
-        if (r.Bool())
-        {
-            gt = r.Labels();
-            pred = r.Labels();
-        }
-        BadPair? bad = r.Bool() ? r.Bad() : null;
-        return new Batch(runId, partition, seq, slice, sliceCount, source, gt, pred, 0, gt?.Length ?? 0, bad);
     }
 }

@@ -40,6 +40,13 @@ public sealed class WireWriter
 
     public void String(string s) => Bytes(Encoding.UTF8.GetBytes(s));
 
+    /// <summary>The (run id, partition) most messages start with.</summary>
+    public void Key(string runId, int partition)
+    {
+        String(runId);
+        Var(partition);
+    }
+
     public void NullableString(string? s)
     {
         Bool(s is not null);

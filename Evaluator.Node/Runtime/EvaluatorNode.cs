@@ -73,13 +73,13 @@ public sealed class EvaluatorNode : IAsyncDisposable
                 return new EvaluatorNode(system, settings, coordinatorProxy, shardProxy, mediator);
             }
 
-            // The regions reference each other: the shard entities get the coordinator region,
-            // which exists by the time the first entity is created.
-            IActorRef? coordinators = null;
+            // The regions reference each other: shard entities look the coordinator region up by
+            // name when they first talk to it (a partial, or a RequestStart for a client's batch),
+            // not when they are created; it is started next, before this node serves clients.
             var shards = await sharding.StartAsync(EntityIds.ShardRegion,
-                _ => ShardActor.Props(settings, coordinators!, materializer),
+                _ => ShardActor.Props(settings, materializer),
                 shardingSettings, new EntityIds.PartitionExtractor(maxShards));
-            coordinators = await sharding.StartAsync(EntityIds.CoordinatorRegion,
+            var coordinators = await sharding.StartAsync(EntityIds.CoordinatorRegion,
                 runId => CoordinatorActor.Props(runId, settings, shards, mediator),
                 shardingSettings, new EntityIds.RunExtractor(maxShards));
             return new EvaluatorNode(system, settings, coordinators, shards, mediator);

@@ -141,6 +141,27 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
     }
 
     [Fact]
+    public async Task A_refused_matrix_changes_nothing_so_its_retry_is_counted_once()
+    {
+        // Issue #11 item 1: the matrix was merged before the pixel counters overflowed, so the
+        // 422'd batch stayed counted and its retry counted it again.
+        var run = await CreateRun(2, 1);
+        static ByteArrayContent Cells(params long[] cells) => new(cells.SelectMany(BitConverter.GetBytes).ToArray());
+        Assert.Equal(HttpStatusCode.OK,
+            (await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0?ignored=9223372036854775000", Cells(1, 0, 0, 0))).StatusCode);
+        var refused = await _http.PostAsync($"/runs/{run}/partitions/0/matrices/1?ignored=1000", Cells(0, 0, 0, 5));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(1, (await Body(refused)).GetProperty("watermark").GetInt64());
+        var retry = await _http.PostAsync($"/runs/{run}/partitions/0/matrices/1", Cells(0, 0, 0, 5));
+        Assert.Equal("counted", (await Body(retry)).GetProperty("status").GetString());
+        await _http.PostAsync($"/runs/{run}/complete", null);
+        var final = await AwaitFinal(run);
+        Assert.Equal(ConfusionMatrix.FromRows([[1, 0], [0, 5]]), MatrixOf(final));
+        Assert.Equal(6, final.GetProperty("pixels").GetProperty("counted").GetInt64());
+        Assert.Equal(9223372036854775000, final.GetProperty("pixels").GetProperty("ignored").GetInt64());
+    }
+
+    [Fact]
     public async Task Every_bad_request_is_a_4xx_problem_naming_what_is_wrong()
     {
         var run = await CreateRun(3, 2);

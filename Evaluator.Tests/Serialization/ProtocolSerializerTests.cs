@@ -57,10 +57,6 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
     [
         new StartPartition("r1", 1, Spec, Assignment, Partial, true),
         new StopPartition("r1", 2),
-        new StreamInit("r1", 1),
-        StreamAck.Instance,
-        new StreamCompleted("r1", 1),
-        new StreamFailed("r1", 1, "bad"),
         Partial,
         PartitionPartial.Empty("r2", 0, 4096),
         new PartialAccepted("r1", 1, 17, true),
@@ -90,29 +86,34 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
         Assert.Equal(message, back);
     }
 
-    [Fact]
-    public void A_batch_travels_as_its_slice_only()
-    {
-        var gt = LabelArray.Of(Enumerable.Range(0, 100).Select(i => (ushort)i).ToArray(), 10, 10);
-        var pred = LabelArray.Of(Enumerable.Range(0, 100).Select(i => (long)-i).ToArray(), 10, 10);
-        var batch = new Batch("r", 3, 7, 1, 4, "a.png", gt, pred, 20, 30, null);
-        var back = (Batch)_serializer.FromBinary(_serializer.ToBinary(batch), _serializer.Manifest(batch));
-        Assert.Equal((7L, 1, 4, 0, 30), (back.Seq, back.Slice, back.SliceCount, back.Offset, back.Length));
-        Assert.Equal(Enumerable.Range(20, 30).Select(i => (ushort)i), back.GroundTruth!.Labels<ushort>().ToArray());
-        Assert.Equal(Enumerable.Range(20, 30).Select(i => (long)-i), back.Prediction!.Labels<long>().ToArray());
+    public static TheoryData<IEvaluatorMessage> LocalMessages() =>
+    [
+        new Batch("r", 3, 8, 0, 1, "b.png", null, null, 0, 0, new BadPair("b.png", "", "missing")),
+        new StreamInit("r1", 1),
+        StreamAck.Instance,
+        new StreamCompleted("r1", 1),
+        new StreamFailed("r1", 1, "bad"),
+    ];
 
-        var marker = new Batch("r", 3, 8, 0, 1, "b.png", null, null, 0, 0, new BadPair("b.png", "", "missing"));
-        var m = (Batch)_serializer.FromBinary(_serializer.ToBinary(marker), _serializer.Manifest(marker));
-        Assert.Equal(marker.Bad, m.Bad);
-        Assert.Null(m.GroundTruth);
+    [Theory]
+    [MemberData(nameof(LocalMessages))]
+    public void The_local_stream_protocol_has_no_wire_form_and_skips_verification(IEvaluatorMessage message)
+    {
+        Assert.IsAssignableFrom<INoSerializationVerificationNeeded>(message);
+        Assert.Throws<ArgumentException>(() => _serializer.Manifest(message));
+        Assert.Throws<ArgumentException>(() => _serializer.ToBinary(message));
     }
 
     [Fact]
-    public void Every_protocol_type_has_a_manifest()
+    public void Every_protocol_type_has_a_manifest_and_every_local_one_none()
     {
         var protocolTypes = typeof(IEvaluatorMessage).Assembly.GetTypes()
-            .Where(t => typeof(IEvaluatorMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false });
-        Assert.Empty(protocolTypes.Except(ProtocolSerializer.KnownTypes));
+            .Where(t => typeof(IEvaluatorMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .ToLookup(t => typeof(ILocalMessage).IsAssignableFrom(t));
+        Assert.Empty(protocolTypes[false].Except(ProtocolSerializer.KnownTypes));
+        Assert.Equal([typeof(Batch), typeof(StreamAck), typeof(StreamCompleted), typeof(StreamFailed), typeof(StreamInit)],
+            protocolTypes[true].OrderBy(t => t.Name));
+        Assert.Empty(protocolTypes[true].Intersect(ProtocolSerializer.KnownTypes));
     }
 
     [Fact]
