@@ -1,5 +1,6 @@
 using System.Reflection;
 using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
 using Evaluator.Node.Runtime;
 using NetArchTest.Rules;
 
@@ -32,12 +33,19 @@ public class LayerTests
     public void The_messages_do_not_reference_the_node() =>
         Holds(Types.InAssembly(Messages).ShouldNot().HaveDependencyOn("Evaluator.Node").GetResult());
 
+    /// <summary>
+    /// Outside Serialization the messages are plain .NET, but for the marker that keeps local-only
+    /// messages (a partition's stream protocol) out of serialization checks.
+    /// </summary>
     [Fact]
     public void Only_the_serializer_of_the_messages_references_Akka()
     {
         Assert.NotEmpty(Types.InAssembly(Messages).That().ResideInNamespace("Evaluator.Messages.Protocol").GetTypes());
         Holds(Types.InAssembly(Messages).That().DoNotResideInNamespace("Evaluator.Messages.Serialization")
+            .And().DoNotImplementInterface(typeof(ILocalMessage)).And().DoNotHaveName(nameof(ILocalMessage))
             .ShouldNot().HaveDependencyOn("Akka").GetResult());
+        Assert.Equal([typeof(Akka.Actor.INoSerializationVerificationNeeded)],
+            typeof(ILocalMessage).GetInterfaces().Where(i => i.Namespace!.StartsWith("Akka", StringComparison.Ordinal)));
     }
 
     private static void Holds(TestResult result) =>
