@@ -17,7 +17,7 @@ namespace Evaluator.Node.Actors;
 /// snapshots on the run's DistributedPubSub topic at most every snapshot-interval, only on
 /// change, and always the final one.
 /// </summary>
-public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
+internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record PublishTick
     {

@@ -4,7 +4,7 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Node.Actors;
 
 /// <summary>Entity ids of the two sharded entity types, and their message extractors.</summary>
-public static class EntityIds
+internal static class EntityIds
 {
     public const string CoordinatorRegion = "coordinator";
     public const string ShardRegion = "shard";

@@ -9,7 +9,7 @@ namespace Evaluator.Node.Actors;
 /// the journal's events through the same transitions, so the two can never disagree.
 /// Not thread-safe: it lives inside one actor or one command.
 /// </summary>
-public sealed class RunState
+internal sealed class RunState
 {
     public StartRun? Start { get; private set; }
 

@@ -15,7 +15,7 @@ namespace Evaluator.Node.Actors;
 /// coordinator on an interval and at the end, until acknowledged. On (re)start it resumes from
 /// the coordinator's partial, so a batch is counted once.
 /// </summary>
-public sealed class ShardActor : ReceiveActor, IWithTimers
+internal sealed class ShardActor : ReceiveActor, IWithTimers
 {
     private sealed record SendPartial
     {

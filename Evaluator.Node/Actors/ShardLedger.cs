@@ -6,7 +6,7 @@ using Evaluator.Node.Kernel;
 namespace Evaluator.Node.Actors;
 
 /// <summary>What became of a batch (or a slice of one) handed to a <see cref="ShardLedger"/>.</summary>
-public enum LedgerOutcome
+internal enum LedgerOutcome
 {
     /// <summary>Counted: the watermark moved on by one.</summary>
     Counted,
@@ -31,7 +31,7 @@ public enum LedgerOutcome
 }
 
 /// <summary>What one ledger operation did.</summary>
-public readonly record struct LedgerStep(LedgerOutcome Outcome, string? Error = null);
+internal readonly record struct LedgerStep(LedgerOutcome Outcome, string? Error = null);
 
 /// <summary>
 /// The state of one partition of one run, without any actor around it: <c>(watermark, int64
@@ -53,7 +53,7 @@ public readonly record struct LedgerStep(LedgerOutcome Outcome, string? Error = 
 /// checks every cell before it changes any; the new pixel counts are computed (checked) before
 /// the merge and stored after it.
 /// </remarks>
-public sealed class ShardLedger
+internal sealed class ShardLedger
 {
     private readonly ConfusionMatrix _matrix;
     private ConfusionCounter? _counter;

@@ -9,7 +9,7 @@ namespace Evaluator.Node.Actors;
 /// Subscribes to a run's snapshot topic and hands snapshots to non-actor code through a
 /// channel that holds only the latest one (conflated: a slow reader never builds a backlog).
 /// </summary>
-public sealed class SnapshotSubscriberActor : ReceiveActor
+internal sealed class SnapshotSubscriberActor : ReceiveActor
 {
     public SnapshotSubscriberActor(IActorRef mediator, string runId, ChannelWriter<RunSnapshot> latest,
         TaskCompletionSource subscribed)

@@ -7,7 +7,7 @@ namespace Evaluator.Node.Bench;
 /// (an ignore check, a range check, one int64 increment per pixel). Same semantics as the
 /// kernel for uint8 labels without a label map.
 /// </summary>
-public static class PlainLoopCounter
+internal static class PlainLoopCounter
 {
     public static PixelCounts Count(RunSpec spec, ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, long[] cells)
     {

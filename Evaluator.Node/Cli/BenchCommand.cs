@@ -14,7 +14,7 @@ namespace Evaluator.Node.Cli;
 /// kernel and, in the same process on the same buffers, the plain single-table loop, checks
 /// that both give the same exact matrix, and prints medians and the ratio.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     public static Command Create()
     {

@@ -13,7 +13,7 @@ namespace Evaluator.Node.Cli;
 /// per-batch matrices), as a per-pixel float32 counter would, and exactly in int64, prints
 /// them side by side, and checks the exact one against an independent naive recount.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {

@@ -12,7 +12,7 @@ namespace Evaluator.Node.Cli;
 /// <c>evaluate</c>: the main job. Starts an embedded one-node cluster, runs the dataset through
 /// the actor pipeline with live progress, and prints (and writes) the report.
 /// </summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ using Evaluator.Node.Runtime;
 namespace Evaluator.Node.Cli;
 
 /// <summary>The command line: parses, dispatches, and maps failures to exit codes.</summary>
-public static class EvaluatorCli
+internal static class EvaluatorCli
 {
     public const int ExitOk = 0;
     public const int ExitFailure = 1;

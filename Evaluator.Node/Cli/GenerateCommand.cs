@@ -9,7 +9,7 @@ namespace Evaluator.Node.Cli;
 /// <c>generate</c>: writes a synthetic dataset of uint8 .npy pairs (gt/ and pred/ with the same
 /// relative paths) for benchmarks and trials: Cityscapes-like blobby maps or uniform noise.
 /// </summary>
-public static class GenerateCommand
+internal static class GenerateCommand
 {
     public static Command Create()
     {

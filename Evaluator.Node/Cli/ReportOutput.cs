@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Evaluator.Node.Cli;
 
 /// <summary>The end of a run on the console: per-class table, summary, skipped pairs.</summary>
-public static class ReportOutput
+internal static class ReportOutput
 {
     public static void PrintTable(IAnsiConsole console, MetricReport r)
     {

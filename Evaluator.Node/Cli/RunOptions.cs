@@ -5,7 +5,7 @@ using Evaluator.Node.Runs;
 namespace Evaluator.Node.Cli;
 
 /// <summary>What evaluate and submit were asked for: the run, plus where this process writes and keeps things.</summary>
-public sealed record EvaluateOptions
+internal sealed record EvaluateOptions
 {
     public required RunRequest Run { get; init; }
 
@@ -17,7 +17,7 @@ public sealed record EvaluateOptions
 }
 
 /// <summary>The options of a run (shared by evaluate and submit), bound by name into <see cref="EvaluateOptions"/>.</summary>
-public sealed class RunOptions
+internal sealed class RunOptions
 {
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };

@@ -9,7 +9,7 @@ namespace Evaluator.Node.Cli;
 /// Live progress from snapshots: a progress bar with pixels/s, ETA and mean IoU on a terminal;
 /// plain periodic lines when output is redirected.
 /// </summary>
-public sealed class RunProgress(IAnsiConsole console, bool interactive)
+internal sealed class RunProgress(IAnsiConsole console, bool interactive)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _startPixels = -1;

@@ -10,7 +10,7 @@ namespace Evaluator.Node.Cli;
 /// (no coordinator is started, so listing never resumes a run). Works on the local SQLite
 /// journal (<c>--data-dir</c>) and on a cluster's PostgreSQL (EVALUATOR_JOURNAL_* variables).
 /// </summary>
-public static class RunsCommand
+internal static class RunsCommand
 {
     public static Command Create()
     {

@@ -11,7 +11,7 @@ namespace Evaluator.Node.Cli;
 /// Runs until SIGTERM or Ctrl-C, then leaves the cluster gracefully (CoordinatedShutdown):
 /// its shards and coordinators hand over to the other nodes.
 /// </summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     /// <param name="frontEnd">What the node serves beside the cluster when configured (the HTTP API), if anything.</param>
     public static Command Create(INodeFrontEnd? frontEnd)

@@ -8,7 +8,7 @@ namespace Evaluator.Node.Cli;
 /// shards of its own), starts or resumes the run, prints live progress and the final table.
 /// Paths must be valid on the workers: they read the files where they lie (shared storage).
 /// </summary>
-public static class SubmitCommand
+internal static class SubmitCommand
 {
     public static Command Create()
     {

@@ -9,7 +9,7 @@ namespace Evaluator.Node.Cli;
 /// <c>watch --url URL --run ID</c>: follows a run's Server-Sent Events and prints each snapshot
 /// (pixels, progress, mean IoU) until the final one.
 /// </summary>
-public static class WatchCommand
+internal static class WatchCommand
 {
     public static Command Create()
     {

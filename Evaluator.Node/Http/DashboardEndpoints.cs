@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Evaluator.Node.Http;
 
 /// <summary>The dashboard's pages and files (the run page itself is served by <see cref="RunEndpoints"/>).</summary>
-public static class DashboardEndpoints
+internal static class DashboardEndpoints
 {
     public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Dashboard");
 

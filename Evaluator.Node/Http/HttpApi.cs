@@ -14,7 +14,7 @@ namespace Evaluator.Node.Http;
 /// APIs). Bad input is a 4xx with an RFC 7807 problem body; write endpoints take a bearer
 /// token when one is configured.
 /// </summary>
-public sealed class HttpApi : IRunningFrontEnd
+internal sealed class HttpApi : IRunningFrontEnd
 {
     private readonly WebApplication _app;
 

@@ -4,7 +4,7 @@ using Evaluator.Node.Runtime;
 namespace Evaluator.Node.Http;
 
 /// <summary>The HTTP API and dashboard as the front end of a served node (configured by <c>evaluator.http</c>).</summary>
-public sealed class HttpFrontEnd : INodeFrontEnd
+internal sealed class HttpFrontEnd : INodeFrontEnd
 {
     public void Check(Config config) => HttpSettings.From(config);
 

@@ -4,7 +4,7 @@ using Akka.Configuration;
 namespace Evaluator.Node.Http;
 
 /// <summary>The <c>evaluator.http { }</c> section: where to listen, the write token, body limits.</summary>
-public sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
+internal sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
 {
     public static HttpSettings From(Config config)
     {

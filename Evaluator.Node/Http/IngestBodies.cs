@@ -13,7 +13,7 @@ namespace Evaluator.Node.Http;
 /// A matrix body is C×C int64 little-endian, rows ground truth; <c>ignored</c> and
 /// <c>out_of_range</c> may add pixel counts.
 /// </summary>
-public static class IngestBodies
+internal static class IngestBodies
 {
     public sealed record Parsed(IPartitionMessage? Message, IResult? Problem);
 

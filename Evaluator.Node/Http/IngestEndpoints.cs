@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace Evaluator.Node.Http;
 
 /// <summary>Data posted into an ingest run: label batches, confusion matrices, and the run's completion.</summary>
-public static class IngestEndpoints
+internal static class IngestEndpoints
 {
     public static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings)
     {

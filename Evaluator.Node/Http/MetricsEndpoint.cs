@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Evaluator.Node.Http;
 
 /// <summary><c>GET /healthz</c> and <c>GET /metrics</c> (Prometheus).</summary>
-public static class MetricsEndpoint
+internal static class MetricsEndpoint
 {
     public static void Map(WebApplication app, EvaluatorNode node, PrometheusMetrics metrics)
     {

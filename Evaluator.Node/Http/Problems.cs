@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace Evaluator.Node.Http;
 
 /// <summary>RFC 7807 problem responses and the other small results the endpoints share.</summary>
-public static class Problems
+internal static class Problems
 {
     public static IResult Problem(int status, string title, string detail, Dictionary<string, object?>? extensions = null) =>
         Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);

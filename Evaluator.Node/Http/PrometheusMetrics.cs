@@ -12,7 +12,7 @@ namespace Evaluator.Node.Http;
 /// is a few lines, and no metrics library is needed for gauges read from snapshots. One per
 /// HTTP server: it keeps each run's pixels at the previous scrape.
 /// </summary>
-public sealed class PrometheusMetrics(EvaluatorNode node, RunCatalog catalog)
+internal sealed class PrometheusMetrics(EvaluatorNode node, RunCatalog catalog)
 {
     private readonly Dictionary<string, (DateTimeOffset Time, long Pixels)> _lastScrape = [];
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 namespace Evaluator.Node.Http;
 
 /// <summary>Runs: start one (POST /runs), list them, and read one's state, snapshot, report and live events.</summary>
-public static class RunEndpoints
+internal static class RunEndpoints
 {
     public static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, RunCatalog catalog)
     {

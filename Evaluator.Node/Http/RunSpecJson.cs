@@ -12,7 +12,7 @@ namespace Evaluator.Node.Http;
 ///   "categories": "cityscapes" | { "name": [ids] }, "beta": 1.0, "partitions": 1 }</code>
 /// Everything but num_classes is optional.
 /// </summary>
-public static class RunSpecJson
+internal static class RunSpecJson
 {
     public const int MaxPartitions = 1024;
 

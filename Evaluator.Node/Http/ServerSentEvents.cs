@@ -10,7 +10,7 @@ namespace Evaluator.Node.Http;
 /// final one, then the stream closes (<see cref="SnapshotFeed"/>). A slow client gets the latest
 /// snapshot only, never a growing backlog; a poll that finds nothing new sends a keep-alive.
 /// </summary>
-public static class ServerSentEvents
+internal static class ServerSentEvents
 {
     public static async Task StreamAsync(EvaluatorNode node, string runId, HttpContext ctx)
     {

@@ -4,7 +4,7 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Node.Inputs;
 
 /// <summary>Reads a label file by its extension: .png, .npy, or raw (.raw/.bin/any) with a layout.</summary>
-public static class LabelFileReader
+internal static class LabelFileReader
 {
     public static readonly string[] KnownExtensions = [".png", ".npy", ".raw", ".bin"];
 

@@ -10,7 +10,7 @@ namespace Evaluator.Node.Inputs;
 /// <see cref="LabelArray"/>: a memory map when allowed and the bytes need no conversion, else a
 /// pooled array read straight from the file (byte-swapped for big-endian data).
 /// </summary>
-public static class LabelStorage
+internal static class LabelStorage
 {
     public static LabelArray Load(FileStream file, long offset, LabelDType dtype, int count, long[] shape,
         bool bigEndian, bool memoryMap)

@@ -12,7 +12,7 @@ namespace Evaluator.Node.Inputs;
 /// maps only for the milliseconds a pair is in flight, and <c>evaluator.memory-map-files = off</c>
 /// reads files into pooled arrays instead.
 /// </summary>
-public sealed unsafe class MappedLabelFile : NativeLabelMemory
+internal sealed unsafe class MappedLabelFile : NativeLabelMemory
 {
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;

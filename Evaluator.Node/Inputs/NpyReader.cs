@@ -13,7 +13,7 @@ namespace Evaluator.Node.Inputs;
 /// either byte order, C order. Hand-written because the format is a 10-line header and no
 /// .NET library reads it without pulling in a numerics stack.
 /// </summary>
-public static partial class NpyReader
+internal static partial class NpyReader
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 

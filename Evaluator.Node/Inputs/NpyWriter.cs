@@ -4,7 +4,7 @@ using System.Text;
 namespace Evaluator.Node.Inputs;
 
 /// <summary>Writes .npy (format 1.0, C order) label arrays: for generated datasets and benchmarks.</summary>
-public static class NpyWriter
+internal static class NpyWriter
 {
     public static void WriteUInt8(string path, ReadOnlySpan<byte> data, long height, long width)
     {

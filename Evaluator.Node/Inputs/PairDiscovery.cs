@@ -5,7 +5,7 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Node.Inputs;
 
 /// <summary>How ground-truth and prediction files are matched by relative path.</summary>
-public sealed record PairLayout(string GroundTruthSuffix, string PredictionSuffix)
+internal sealed record PairLayout(string GroundTruthSuffix, string PredictionSuffix)
 {
     /// <summary>Same relative path and name on both sides.</summary>
     public static PairLayout Plain { get; } = new("", "");
@@ -15,7 +15,7 @@ public sealed record PairLayout(string GroundTruthSuffix, string PredictionSuffi
 }
 
 /// <summary>Finds the (ground truth, prediction) pairs of a run, sorted, and slices them into partitions.</summary>
-public static class PairDiscovery
+internal static class PairDiscovery
 {
     /// <summary>
     /// The pairs under <paramref name="gt"/> and <paramref name="pred"/>, sorted by ground-truth path.

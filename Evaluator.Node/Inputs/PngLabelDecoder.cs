@@ -15,7 +15,7 @@ namespace Evaluator.Node.Inputs;
 /// <summary>A decoded label map: one raw sample per pixel, row-major. Gray levels are not scaled and
 /// palette images give the palette INDEX, never a colour.</summary>
 #pragma warning disable CA1819 // arrays are the point: callers index them directly
-public sealed class PngLabelImage
+internal sealed class PngLabelImage
 {
     internal PngLabelImage(int width, int height, int bitDepth, bool isPalette, byte[]? pixels8, ushort[]? pixels16, byte[]? palette)
     {
@@ -55,7 +55,7 @@ public sealed class PngLabelImage
 #pragma warning restore CA1819
 
 /// <summary>Thrown for a file that is not a PNG, is truncated or corrupt, or is not a label map (gray or palette).</summary>
-public sealed class PngDecodeException : IOException
+internal sealed class PngDecodeException : IOException
 {
     /// <summary>Creates the exception with a generic message.</summary>
     public PngDecodeException() : base("invalid PNG") { }
@@ -73,7 +73,7 @@ public sealed class PngDecodeException : IOException
 /// with a message naming the problem. Ancillary chunks (tRNS, gAMA, text...) are CRC-checked and ignored.
 /// Palette indices are returned as stored, even if they exceed the PLTE size.
 /// </summary>
-public static class PngLabelDecoder
+internal static class PngLabelDecoder
 {
     /// <summary>Default cap on Width*Height, to refuse absurd headers before allocating.</summary>
     public const long DefaultMaxPixels = 1L << 28;

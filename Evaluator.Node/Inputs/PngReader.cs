@@ -5,7 +5,7 @@ using Evaluator.Messages;
 namespace Evaluator.Node.Inputs;
 
 /// <summary>PNG label maps (gray 1–16 bit, palette indices) as <see cref="LabelArray"/>s.</summary>
-public static class PngReader
+internal static class PngReader
 {
     /// <summary>
     /// Decodes the file into a pooled label array (the compressed bytes are read into a pooled

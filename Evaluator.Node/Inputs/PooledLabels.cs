@@ -10,7 +10,7 @@ namespace Evaluator.Node.Inputs;
 /// megabytes per image. The pool keeps at most the arrays that were in flight at once, so
 /// memory stays flat.
 /// </summary>
-public static class PooledLabels
+internal static class PooledLabels
 {
     /// <summary>Rents <paramref name="length"/> elements, lets <paramref name="fill"/> write them, wraps them.</summary>
     public static LabelArray Fill<T, TState>(int length, long[] shape, TState state, SpanAction<T, TState> fill)

@@ -4,7 +4,7 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Node.Inputs;
 
 /// <summary>Headerless little-endian binary label files: the shape and dtype come from the command line.</summary>
-public static class RawReader
+internal static class RawReader
 {
     public static LabelArray Read(string path, RawLayout layout, bool memoryMap = false)
     {

@@ -28,7 +28,7 @@ namespace Evaluator.Node.Kernel;
 /// For C > 254 codes are 16-bit and pairs are counted straight into the int64 matrix.
 /// Not thread-safe: one instance per thread or actor.
 /// </summary>
-public sealed unsafe class ConfusionCounter
+internal sealed unsafe class ConfusionCounter
 {
     /// <summary>Largest C for the byte-code table path (codes C and C + 1 must fit a byte).</summary>
     public const int MaxTableClasses = 254;

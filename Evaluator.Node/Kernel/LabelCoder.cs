@@ -8,7 +8,7 @@ namespace Evaluator.Node.Kernel;
 /// (= C + 1). The label map, the ignore set and the range check are all folded into this one
 /// function, and into lookup tables over it, so the hot loop does no branching on them.
 /// </summary>
-public sealed class LabelCoder
+internal sealed class LabelCoder
 {
     /// <summary>Raw values in [0, LutSize) are looked up; others are classified on the fly.</summary>
     public const int LutSize = 1 << 16;

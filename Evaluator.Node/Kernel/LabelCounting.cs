@@ -3,7 +3,7 @@ using Evaluator.Messages;
 namespace Evaluator.Node.Kernel;
 
 /// <summary>Counts typed <see cref="LabelArray"/> pairs, dispatching to the kernel's generic entry.</summary>
-public static class LabelCounting
+internal static class LabelCounting
 {
     public static PixelCounts Count(ConfusionCounter counter, LabelArray gt, LabelArray pred, int offset, int length,
         ConfusionMatrix into, string? source)

@@ -7,7 +7,7 @@ namespace Evaluator.Node.Kernel;
 /// <see cref="LabelMap.Apply"/> and set look-ups, straight into int64 cells. The independent
 /// recount that <c>demo</c> checks the fast kernel against.
 /// </summary>
-public static class ReferenceCounter
+internal static class ReferenceCounter
 {
     public static PixelCounts Count(RunSpec spec, ReadOnlySpan<long> groundTruth, ReadOnlySpan<long> prediction,
         ConfusionMatrix into)

@@ -6,7 +6,7 @@ using Evaluator.Messages.Protocol;
 namespace Evaluator.Node.Runs;
 
 /// <summary>A run's report as files and HTTP bodies: the report JSON and the per-class CSV.</summary>
-public static class ReportFormats
+internal static class ReportFormats
 {
     /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
     public static string Json(RunSnapshot s, bool indented = true)

@@ -14,7 +14,7 @@ namespace Evaluator.Node.Runs;
 /// started, so listing never resumes a run). A node's catalog keeps its list for a short time,
 /// so that frequent readers (GET /runs, /metrics) do not re-read the journal every request.
 /// </summary>
-public sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
+internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Listing? _cached;

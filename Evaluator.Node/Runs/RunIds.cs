@@ -7,7 +7,7 @@ using Evaluator.Messages.Serialization;
 namespace Evaluator.Node.Runs;
 
 /// <summary>Run ids (new ones, valid ones) and the fingerprint that ties a run id to its dataset.</summary>
-public static partial class RunIds
+internal static partial class RunIds
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex RunIdPattern();

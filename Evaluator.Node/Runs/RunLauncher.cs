@@ -8,17 +8,17 @@ using Evaluator.Node.Runtime;
 namespace Evaluator.Node.Runs;
 
 /// <summary>Thrown when the coordinator refuses a run (e.g. a run id reused for another dataset).</summary>
-public sealed class RunRejectedException(string reason) : EvaluatorException(reason);
+internal sealed class RunRejectedException(string reason) : EvaluatorException(reason);
 
 /// <summary>A run over files, checked and discovered before any node starts.</summary>
-public sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, ImmutableArray<FilePair> Pairs,
+internal sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, ImmutableArray<FilePair> Pairs,
     long ExpectedPixels, int? Partitions, bool SkipBad);
 
 /// <summary>
 /// Starts (or resumes) runs: over files (evaluate, submit: discover the pairs, partition them,
 /// fingerprint, start, follow to the final snapshot) and over ingested data (POST /runs).
 /// </summary>
-public static class RunLauncher
+internal static class RunLauncher
 {
     /// <summary>The spec, run id and pairs of a run over files: every input error before a node starts.</summary>
     public static RunPlan Plan(RunRequest request)

@@ -6,7 +6,7 @@ namespace Evaluator.Node.Runs;
 /// A setting given by name (a preset, or where the request may read files, a file path) or
 /// inline (its value, e.g. from a JSON body).
 /// </summary>
-public sealed record Setting<T>(string? Name, T? Value) where T : class
+internal sealed record Setting<T>(string? Name, T? Value) where T : class
 {
     public static Setting<T> Named(string name) => new(name, null);
 
@@ -17,7 +17,7 @@ public sealed record Setting<T>(string? Name, T? Value) where T : class
 /// The options of a run, by name: from the command line (evaluate, submit) or from the body of
 /// POST /runs. <see cref="RunSpecBuilder"/> turns them into a <see cref="RunSpec"/>.
 /// </summary>
-public sealed record RunRequest
+internal sealed record RunRequest
 {
     public string? RunId { get; init; }
 

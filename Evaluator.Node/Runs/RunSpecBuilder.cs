@@ -10,7 +10,7 @@ namespace Evaluator.Node.Runs;
 /// The one way from a <see cref="RunRequest"/> to a <see cref="RunSpec"/> (and the layout of its
 /// files): presets, files and inline values resolved the same for the command line and HTTP.
 /// </summary>
-public static class RunSpecBuilder
+internal static class RunSpecBuilder
 {
     public const string CityscapesPreset = "cityscapes";
 

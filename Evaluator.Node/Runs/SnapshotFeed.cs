@@ -12,7 +12,7 @@ namespace Evaluator.Node.Runs;
 /// if the reader is slow), ending after the final one. Subscribes to the run's pub-sub topic and
 /// also polls the coordinator, so a lost pub-sub message never hangs a reader.
 /// </summary>
-public static class SnapshotFeed
+internal static class SnapshotFeed
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(2);
 

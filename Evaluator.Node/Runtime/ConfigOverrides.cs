@@ -9,7 +9,7 @@ namespace Evaluator.Node.Runtime;
 /// such as connection strings), set by HOCON path and rendered to a <see cref="Config"/> in one
 /// place, with every key segment and string value quoted. A later value of a key wins.
 /// </summary>
-public sealed class ConfigOverrides
+internal sealed class ConfigOverrides
 {
     private readonly List<(string Key, object Value)> _values = [];
 

@@ -13,7 +13,7 @@ namespace Evaluator.Node.Runtime;
 /// configured: the embedded default), the two sharded entity types (coordinator per run,
 /// shard per partition) and the DistributedPubSub mediator.
 /// </summary>
-public sealed class EvaluatorNode : IAsyncDisposable
+internal sealed class EvaluatorNode : IAsyncDisposable
 {
     /// <summary>Nodes with this role host shards and coordinators; others are clients.</summary>
     public const string WorkerRole = "worker";

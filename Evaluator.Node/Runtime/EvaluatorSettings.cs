@@ -3,7 +3,7 @@ using Akka.Configuration;
 namespace Evaluator.Node.Runtime;
 
 /// <summary>The <c>evaluator { }</c> section of the HOCON configuration, typed.</summary>
-public sealed record EvaluatorSettings(
+internal sealed record EvaluatorSettings(
     string DataDir,
     TimeSpan SnapshotInterval,
     TimeSpan PartialInterval,

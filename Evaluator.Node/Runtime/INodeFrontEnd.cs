@@ -7,7 +7,7 @@ namespace Evaluator.Node.Runtime;
 /// handed to the command line by the program's composition root, so that the command line
 /// never depends on a front end's code.
 /// </summary>
-public interface INodeFrontEnd
+internal interface INodeFrontEnd
 {
     /// <summary>Checks the front end's configuration before the node starts (throws ConfigurationException).</summary>
     void Check(Config config);
@@ -17,7 +17,7 @@ public interface INodeFrontEnd
 }
 
 /// <summary>A started front end: stops when disposed.</summary>
-public interface IRunningFrontEnd : IAsyncDisposable
+internal interface IRunningFrontEnd : IAsyncDisposable
 {
     /// <summary>What it serves and where, for the console (e.g. "http api and dashboard at http://...").</summary>
     string Description { get; }

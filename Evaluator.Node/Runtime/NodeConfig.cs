@@ -8,7 +8,7 @@ namespace Evaluator.Node.Runtime;
 /// HOCON files of <c>hocon/</c> (a role file such as single-node.conf over base.conf), with
 /// environment variables substituted inside those files, over Akka's own defaults.
 /// </summary>
-public static class NodeConfig
+internal static class NodeConfig
 {
     public const string SystemName = "evaluator";
 

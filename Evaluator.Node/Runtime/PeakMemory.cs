@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Evaluator.Node.Runtime;
 
 /// <summary>The process's peak memory.</summary>
-public static class PeakMemory
+internal static class PeakMemory
 {
     /// <summary>
     /// The peak resident set size: VmHWM of /proc/self/status on Linux, else the runtime's peak

@@ -9,7 +9,7 @@ namespace Evaluator.Node.Streams;
 /// run goes to reading and decoding files (reported by <c>evaluate</c>). An Akka extension:
 /// one per ActorSystem (<see cref="Get"/>). Thread-safe.
 /// </summary>
-public sealed class DecodeStats : IExtension
+internal sealed class DecodeStats : IExtension
 {
     private long _pairs;
     private long _mappedPairs;
@@ -33,7 +33,7 @@ public sealed class DecodeStats : IExtension
 }
 
 /// <summary>Creates the <see cref="DecodeStats"/> of an ActorSystem.</summary>
-public sealed class DecodeStatsProvider : ExtensionIdProvider<DecodeStats>
+internal sealed class DecodeStatsProvider : ExtensionIdProvider<DecodeStats>
 {
     public override DecodeStats CreateExtension(ExtendedActorSystem system) => new();
 }

@@ -17,7 +17,7 @@ namespace Evaluator.Node.Streams;
 /// memory-mapped; the shard disposes them after the pair's last slice (a stream stopped midway
 /// leaves them to the garbage collector).
 /// </summary>
-public static class PartitionSource
+internal static class PartitionSource
 {
     /// <summary>
     /// Decoded pairs, or the reason a pair could not be read. An unreadable pair travels down the

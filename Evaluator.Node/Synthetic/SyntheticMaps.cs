@@ -1,7 +1,7 @@
 namespace Evaluator.Node.Synthetic;
 
 /// <summary>The shape of a synthetic label map.</summary>
-public enum MapKind
+internal enum MapKind
 {
     /// <summary>Cityscapes-like: piecewise-constant regions, predictions off at the edges.</summary>
     Blobby,
@@ -14,7 +14,7 @@ public enum MapKind
 /// Deterministic synthetic ground-truth/prediction pairs of uint8 labels, for the demo, the
 /// benchmarks and tests. The same (seed, index) always gives the same pair.
 /// </summary>
-public sealed class SyntheticMaps(MapKind kind, int numClasses, int width, int height, double ignoreFraction,
+internal sealed class SyntheticMaps(MapKind kind, int numClasses, int width, int height, double ignoreFraction,
     byte ignoreLabel = 255, int seed = 1)
 {
     /// <summary>Side of the square regions of a blobby map, in pixels.</summary>

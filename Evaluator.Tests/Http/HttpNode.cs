@@ -20,8 +20,8 @@ public sealed class HttpNode : IAsyncLifetime
         _maxBody = maxBody;
     }
 
-    public EvaluatorNode Node { get; private set; } = null!;
-    public HttpApi Api { get; private set; } = null!;
+    internal EvaluatorNode Node { get; private set; } = null!;
+    internal HttpApi Api { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()

@@ -3,7 +3,7 @@ using Evaluator.Node.Runtime;
 namespace Evaluator.Tests.Support;
 
 /// <summary>The journals cluster tests run against: a shared SQLite file, and a real PostgreSQL.</summary>
-public static class Journals
+internal static class Journals
 {
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";

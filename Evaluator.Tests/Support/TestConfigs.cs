@@ -4,7 +4,7 @@ using Evaluator.Node.Runtime;
 namespace Evaluator.Tests.Support;
 
 /// <summary>Configurations for TestKit systems built from the node's own HOCON.</summary>
-public static class TestConfigs
+internal static class TestConfigs
 {
     public static EvaluatorSettings Settings(int batchPixels = 1 << 20, string dataDir = "unused") =>
         new(dataDir, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), batchPixels,
