@@ -58,39 +58,39 @@ internal static class BenchCommand
             .AddColumn("same matrix");
         var allSame = true;
         foreach (var c in classList)
-        foreach (var kind in kinds)
-        {
-            var spec = new RunSpec(c, ignoreLabels: [255]);
-            var maps = new SyntheticMaps(kind, c, width, height, ignoreFraction);
-            var data = Enumerable.Range(0, images).Select(maps.Create).ToArray();
-            var pixels = (long)images * maps.PixelsPerImage;
-
-            var counter = new ConfusionCounter(spec);
-            var kernelMatrix = new ConfusionMatrix(c);
-            var plainCells = new long[c * c];
-            var kernelTimes = new List<double>();
-            var plainTimes = new List<double>();
-            // One untimed pass of each warms the JIT (tiered compilation, PGO).
-            for (var r = -1; r < repeats; r++)
+            foreach (var kind in kinds)
             {
-                kernelMatrix.Clear();
-                Array.Clear(plainCells);
-                var sw = Stopwatch.StartNew();
-                foreach (var (g, p) in data) counter.Count<byte, byte>(g, p, kernelMatrix);
-                var k = sw.Elapsed.TotalSeconds;
-                sw.Restart();
-                foreach (var (g, p) in data) PlainLoopCounter.Count(spec, g, p, plainCells);
-                var b = sw.Elapsed.TotalSeconds;
-                if (r < 0) continue;
-                kernelTimes.Add(k);
-                plainTimes.Add(b);
+                var spec = new RunSpec(c, ignoreLabels: [255]);
+                var maps = new SyntheticMaps(kind, c, width, height, ignoreFraction);
+                var data = Enumerable.Range(0, images).Select(maps.Create).ToArray();
+                var pixels = (long)images * maps.PixelsPerImage;
+
+                var counter = new ConfusionCounter(spec);
+                var kernelMatrix = new ConfusionMatrix(c);
+                var plainCells = new long[c * c];
+                var kernelTimes = new List<double>();
+                var plainTimes = new List<double>();
+                // One untimed pass of each warms the JIT (tiered compilation, PGO).
+                for (var r = -1; r < repeats; r++)
+                {
+                    kernelMatrix.Clear();
+                    Array.Clear(plainCells);
+                    var sw = Stopwatch.StartNew();
+                    foreach (var (g, p) in data) counter.Count<byte, byte>(g, p, kernelMatrix);
+                    var k = sw.Elapsed.TotalSeconds;
+                    sw.Restart();
+                    foreach (var (g, p) in data) PlainLoopCounter.Count(spec, g, p, plainCells);
+                    var b = sw.Elapsed.TotalSeconds;
+                    if (r < 0) continue;
+                    kernelTimes.Add(k);
+                    plainTimes.Add(b);
+                }
+                var same = kernelMatrix.Cells.SequenceEqual(plainCells);
+                allSame &= same;
+                double kr = pixels / Median(kernelTimes) / 1e9, pr = pixels / Median(plainTimes) / 1e9;
+                table.AddRow(c.ToString(), kind.ToString().ToLowerInvariant(), $"{kr:F2}", $"{pr:F2}", $"{kr / pr:F1}×",
+                    same ? "[green]yes[/]" : "[red]NO[/]");
             }
-            var same = kernelMatrix.Cells.SequenceEqual(plainCells);
-            allSame &= same;
-            double kr = pixels / Median(kernelTimes) / 1e9, pr = pixels / Median(plainTimes) / 1e9;
-            table.AddRow(c.ToString(), kind.ToString().ToLowerInvariant(), $"{kr:F2}", $"{pr:F2}", $"{kr / pr:F1}×",
-                same ? "[green]yes[/]" : "[red]NO[/]");
-        }
         console.Write(table);
         return allSame ? EvaluatorCli.ExitOk : EvaluatorCli.ExitFailure;
     }

@@ -70,15 +70,15 @@ internal static class DemoCommand
             .AddColumn(new TableColumn("float32 per pixel").RightAligned()).AddColumn(new TableColumn("diff").RightAligned());
         var differing = 0;
         for (var t = 0; t < c; t++)
-        for (var p = 0; p < c; p++)
-        {
-            var i = t * c + p;
-            var e = exact[t, p];
-            var k = (long)kerasTotal[i];
-            var q = (long)perPixel[i];
-            if (k != e || q != e) differing++;
-            table.AddRow($"({t}, {p})", $"{e:N0}", $"{kerasTotal[i]:N0}", Diff(k - e), $"{perPixel[i]:N0}", Diff(q - e));
-        }
+            for (var p = 0; p < c; p++)
+            {
+                var i = t * c + p;
+                var e = exact[t, p];
+                var k = (long)kerasTotal[i];
+                var q = (long)perPixel[i];
+                if (k != e || q != e) differing++;
+                table.AddRow($"({t}, {p})", $"{e:N0}", $"{kerasTotal[i]:N0}", Diff(k - e), $"{perPixel[i]:N0}", Diff(q - e));
+            }
         console.Write(table);
 
         var exactReport = MetricReport.Compute(spec, exact, new PixelCounts(exact.Total, 0, 0));

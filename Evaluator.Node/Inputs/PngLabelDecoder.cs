@@ -424,7 +424,12 @@ internal static class PngLabelDecoder
 
     private static string ColorTypeName(int ct) => ct switch
     {
-        0 => "grayscale", 2 => "RGB", 3 => "palette", 4 => "grayscale+alpha", 6 => "RGBA", _ => "invalid",
+        0 => "grayscale",
+        2 => "RGB",
+        3 => "palette",
+        4 => "grayscale+alpha",
+        6 => "RGBA",
+        _ => "invalid",
     };
 
     private static uint[] MakeCrcTable()

@@ -381,8 +381,8 @@ internal sealed unsafe class ConfusionCounter
     {
         var width = _c + 2;
         for (var l = 0; l < Lanes; l++)
-        for (var r = 0; r < width; r++)
-            Array.Clear(_tables, l * _laneSize + r * RowStride, width);
+            for (var r = 0; r < width; r++)
+                Array.Clear(_tables, l * _laneSize + r * RowStride, width);
     }
 
     // ---- C > 254: 16-bit codes counted straight into the int64 matrix --------------------

@@ -52,8 +52,8 @@ public sealed partial class MemoryBoundTests(ITestOutputHelper output)
         {
             var one = real.Recount(spec, only: [k]);
             for (var t = 0; t < Classes; t++)
-            for (var p = 0; p < Classes; p++)
-                expectedMatrix.Add(t, p, one.Matrix[t, p] * (Pairs / 2));
+                for (var p = 0; p < Classes; p++)
+                    expectedMatrix.Add(t, p, one.Matrix[t, p] * (Pairs / 2));
             var times = Pairs / 2;
             expectedPixels += new PixelCounts(one.Pixels.Counted * times, one.Pixels.Ignored * times, one.Pixels.OutOfRange * times);
         }
