@@ -72,14 +72,24 @@ internal static class RunEndpoints
                 ? DashboardEndpoints.Page("run.html")
                 : await Snapshot(id, cancel) is { } s ? State(s) : Problems.UnknownRun(id));
 
-        app.MapGet("/runs/{id}/snapshot", async (string id, CancellationToken cancel) =>
-            await Snapshot(id, cancel) is { } s ? Problems.Json(bytes.Report(s)) : Problems.UnknownRun(id));
+        // ?matrix=sparse: the event stream's form (confusion_cells), for many-class runs.
+        app.MapGet("/runs/{id}/snapshot", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
+        {
+            var form = req.Query["matrix"].ToString() switch
+            {
+                "" or "dense" => SnapshotBytes.Form.Report,
+                "sparse" => SnapshotBytes.Form.Sparse,
+                _ => (SnapshotBytes.Form?)null,
+            };
+            if (form is null) return Problems.Problem(400, "bad matrix form", $"matrix={req.Query["matrix"]}: it must be dense or sparse");
+            return await Snapshot(id, cancel) is { } s ? Problems.Json(bytes.Get(s, form.Value)) : Problems.UnknownRun(id);
+        });
 
         app.MapGet("/runs/{id}/report.json", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch
         {
             null => Problems.UnknownRun(id),
             { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running; see /runs/{id}/snapshot"),
-            var s => Problems.Json(ReportFormats.Json(s)),
+            var s => Problems.Json(bytes.Get(s, SnapshotBytes.Form.Indented)),
         });
 
         app.MapGet("/runs/{id}/report.csv", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch

@@ -91,6 +91,26 @@ public sealed class HttpHardeningTests(HttpNode fixture) : IClassFixture<HttpNod
         Assert.Equal(classes, snapshot.GetProperty("confusion_matrix").GetArrayLength());
     }
 
+    [Fact]
+    public async Task The_snapshot_cache_keeps_to_its_byte_budget_and_serves_sparse_on_request()
+    {
+        var run = await CreateRun(3);
+        Assert.Equal(HttpStatusCode.OK, (await Push(run, 0, [0, 1, 2], [0, 1, 1])).StatusCode);
+        var s = (await SnapshotFeed.GetAsync(fixture.Node, run))!;
+        var tiny = new SnapshotBytes(capacity: 16, maxBytes: 1);
+        var dense = tiny.Report(s);
+        var sparse = tiny.Event(s);
+        Assert.Equal(sparse.LongLength, tiny.Bytes); // the newest is kept, the older dropped
+        Assert.Same(sparse, tiny.Event(s));
+        Assert.NotSame(dense, tiny.Report(s));
+        Assert.Equal(3, tiny.Serializations);
+
+        var onRequest = JsonDocument.Parse(await _http.GetStringAsync($"/runs/{run}/snapshot?matrix=sparse")).RootElement;
+        Assert.False(onRequest.TryGetProperty("confusion_matrix", out _));
+        Assert.Equal(3, onRequest.GetProperty("confusion_cells").GetArrayLength());
+        await ExpectProblem(await _http.GetAsync($"/runs/{run}/snapshot?matrix=csv"), HttpStatusCode.BadRequest, "dense or sparse");
+    }
+
     // ---- 6: request bodies ------------------------------------------------------------------
 
     [Fact]
