@@ -22,8 +22,19 @@ public static class MetricReportJson
 
     public static void Write(Utf8JsonWriter w, MetricReport r)
     {
-        var spec = r.Spec;
         w.WriteStartObject();
+        WriteFields(w, r, sparseMatrix: false);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The report's fields into an object the caller opened. With <paramref name="sparseMatrix"/>
+    /// the matrix is <c>confusion_cells</c>: its nonzero cells as <c>[row, column, count]</c>
+    /// (rows ground truth), instead of the dense <c>confusion_matrix</c>.
+    /// </summary>
+    public static void WriteFields(Utf8JsonWriter w, MetricReport r, bool sparseMatrix)
+    {
+        var spec = r.Spec;
         if (r.Run is null) w.WriteNull("run");
         else w.WriteString("run", r.Run);
         w.WriteNumber("num_classes", spec.NumClasses);
@@ -52,15 +63,35 @@ public static class MetricReportJson
         w.WriteNumber("out_of_range", r.Pixels.OutOfRange);
         w.WriteEndObject();
 
-        w.WriteStartArray("confusion_matrix");
         var c = r.Matrix.NumClasses;
-        for (var t = 0; t < c; t++)
+        if (sparseMatrix)
         {
-            w.WriteStartArray();
-            for (var p = 0; p < c; p++) w.WriteNumberValue(r.Matrix[t, p]);
+            w.WriteStartArray("confusion_cells");
+            for (var t = 0; t < c; t++)
+            {
+                for (var p = 0; p < c; p++)
+                {
+                    if (r.Matrix[t, p] is var n && n == 0) continue;
+                    w.WriteStartArray();
+                    w.WriteNumberValue(t);
+                    w.WriteNumberValue(p);
+                    w.WriteNumberValue(n);
+                    w.WriteEndArray();
+                }
+            }
             w.WriteEndArray();
         }
-        w.WriteEndArray();
+        else
+        {
+            w.WriteStartArray("confusion_matrix");
+            for (var t = 0; t < c; t++)
+            {
+                w.WriteStartArray();
+                for (var p = 0; p < c; p++) w.WriteNumberValue(r.Matrix[t, p]);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+        }
 
         w.WriteStartArray("per_class");
         foreach (var m in r.PerClass)
@@ -104,7 +135,6 @@ public static class MetricReportJson
             w.WriteEndArray();
             Number(w, "mean_category_iou", r.MeanCategoryIou);
         }
-        w.WriteEndObject();
     }
 
     private static void Number(Utf8JsonWriter w, string name, double? value)

@@ -24,6 +24,7 @@ internal static class WatchCommand
     {
         var console = AnsiConsole.Console;
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        if (Environment.GetEnvironmentVariable("EVALUATOR_HTTP_TOKEN") is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
         using var response = await http.GetAsync($"{url.TrimEnd('/')}/runs/{Uri.EscapeDataString(run)}/events",
             HttpCompletionOption.ResponseHeadersRead, cancel);
         if (!response.IsSuccessStatusCode)

@@ -226,8 +226,19 @@
   // The heatmap: row-normalised confusion matrix, one cell per (ground truth, prediction).
   let heat = null; // what the tooltip needs: geometry and the matrix of the drawn snapshot
 
+  // The event stream sends the matrix sparse: confusion_cells holds its nonzero cells as
+  // [row (ground truth), column (prediction), count]. A dense confusion_matrix (a /snapshot
+  // body) is read as it is.
+  function matrixOf(s) {
+    if (Array.isArray(s.confusion_matrix)) return s.confusion_matrix;
+    const C = s.num_classes || 0;
+    const m = Array.from({ length: C }, () => new Float64Array(C));
+    for (const [i, j, n] of s.confusion_cells || []) m[i][j] = n;
+    return m;
+  }
+
   function renderHeatmap(s) {
-    const m = s.confusion_matrix || [];
+    const m = matrixOf(s);
     const C = m.length;
     const canvas = $('heatmap');
     const labels = C <= 40;

@@ -11,8 +11,8 @@ namespace Evaluator.Node.Http;
 
 /// <summary>
 /// The HTTP API and dashboard, served by Kestrel in the node's process (ASP.NET Core minimal
-/// APIs). Bad input is a 4xx with an RFC 7807 problem body; write endpoints take a bearer
-/// token when one is configured.
+/// APIs). Bad input is a 4xx with an RFC 7807 problem body; <see cref="RequestGuards"/> checks
+/// Host, Origin, the token and the number of requests in flight before any endpoint runs.
 /// </summary>
 internal sealed class HttpApi : IRunningFrontEnd
 {
@@ -23,18 +23,28 @@ internal sealed class HttpApi : IRunningFrontEnd
     /// <summary>The address Kestrel listens on (the real port when the URL asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The serialized snapshots every reader shares.</summary>
+    internal SnapshotBytes Snapshots { get; } = new();
+
     public string Description => $"http api and dashboard at {Address}";
 
     public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxBodyBytes);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
+            // Kestrel answers past its own limits with a bare status: keep them above the ones
+            // RequestGuards answers with a problem body.
+            k.Limits.MaxRequestLineSize = RequestGuards.KestrelRequestLine;
+            k.Limits.MaxRequestHeadersTotalSize = RequestGuards.KestrelHeaders;
+        });
         builder.WebHost.UseUrls(settings.Url);
         builder.Services.AddProblemDetails();
         var app = builder.Build();
         var api = new HttpApi(app);
-        Map(app, node, settings);
+        Map(app, node, settings, api);
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
@@ -48,9 +58,10 @@ internal sealed class HttpApi : IRunningFrontEnd
         await _app.DisposeAsync();
     }
 
-    /// <summary>The error mapping, then each group of endpoints.</summary>
-    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings)
+    /// <summary>The guards, the error mapping, then each group of endpoints.</summary>
+    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api)
     {
+        RequestGuards.Use(app, settings);
         // Bad input never surfaces as a 500: oversized bodies and malformed requests are 4xx.
         app.Use(async (ctx, next) =>
         {
@@ -62,6 +73,10 @@ internal sealed class HttpApi : IRunningFrontEnd
             {
                 await Problems.Problem(e.StatusCode, "bad request", e.Message).ExecuteAsync(ctx);
             }
+            catch (OverflowException) when (!ctx.Response.HasStarted)
+            {
+                await Problems.Problem(422, "count overflow", "the counts add up to more than an int64 holds").ExecuteAsync(ctx);
+            }
             catch (AskTimeoutException) when (!ctx.Response.HasStarted)
             {
                 await Problems.Problem(503, "busy", "the cluster did not answer in time; retry").ExecuteAsync(ctx);
@@ -69,7 +84,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         });
         var catalog = new RunCatalog(node);
         DashboardEndpoints.Map(app);
-        RunEndpoints.Map(app, node, settings, catalog);
+        RunEndpoints.Map(app, node, catalog, api.Snapshots);
         IngestEndpoints.Map(app, node, settings);
         MetricsEndpoint.Map(app, node, new PrometheusMetrics(node, catalog));
     }

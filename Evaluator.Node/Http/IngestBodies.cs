@@ -17,7 +17,7 @@ internal static class IngestBodies
 {
     public sealed record Parsed(IPartitionMessage? Message, IResult? Problem);
 
-    public static async Task<Parsed> ReadBatchAsync(HttpRequest req, string runId, int partition, long seq)
+    public static async Task<Parsed> ReadBatchAsync(HttpRequest req, string runId, int partition, long seq, long maxBody)
     {
         var q = req.Query;
         var shapeText = q["shape"].ToString();
@@ -38,18 +38,21 @@ internal static class IngestBodies
         }
         if (shape.Length == 0 || shape.Any(d => d <= 0))
             return Bad(400, "bad shape", $"shape '{shapeText}' must be positive integers like 512,1024");
-        long n;
+        long n, expected;
         try
         {
             n = shape.Aggregate(1L, (a, b) => checked(a * b));
+            expected = checked(n * (gtDType.Size() + predDType.Size()));
         }
         catch (OverflowException)
         {
-            return Bad(400, "bad shape", $"shape '{shapeText}' is too large");
+            return Bad(413, "body too large", $"shape ({shapeText}) of {gtDType.Name()} + {predDType.Name()} needs more bytes than any body may hold");
         }
-        var expected = n * (gtDType.Size() + predDType.Size());
         if (req.ContentLength is { } declared && declared != expected)
             return Bad(400, "size mismatch", $"the body is {declared} bytes but shape ({shapeText}) of {gtDType.Name()} + {predDType.Name()} needs {expected}");
+        // Checked before anything is allocated: a chunked body declares no length, so its shape must fit.
+        if (expected > maxBody || expected > Array.MaxLength)
+            return Bad(413, "body too large", $"shape ({shapeText}) of {gtDType.Name()} + {predDType.Name()} needs {expected} bytes; the limit is {Math.Min(maxBody, Array.MaxLength)} (evaluator.http.max-body-bytes)");
         var body = await ReadAllAsync(req, expected);
         if (body is null)
             return Bad(400, "size mismatch", $"the body is not the {expected} bytes that shape ({shapeText}) of {gtDType.Name()} + {predDType.Name()} needs");
@@ -59,9 +62,12 @@ internal static class IngestBodies
         return new Parsed(new IngestBatch(runId, partition, seq, gt, pred, $"run {runId} partition {partition} batch {seq}"), null);
     }
 
-    public static async Task<Parsed> ReadMatrixAsync(HttpRequest req, string runId, int partition, long seq)
+    public static async Task<Parsed> ReadMatrixAsync(HttpRequest req, string runId, int partition, long seq, long maxBody)
     {
-        var length = req.ContentLength ?? -1;
+        if (req.ContentLength is not { } length)
+            return Bad(411, "length required", "a matrix body needs a Content-Length (8·C² bytes)");
+        if (length > maxBody)
+            return Bad(413, "body too large", $"the body is {length} bytes; the limit is {maxBody} (evaluator.http.max-body-bytes)");
         var cells = length / 8;
         var c = (int)Math.Round(Math.Sqrt(cells));
         if (length <= 0 || length % 8 != 0 || (long)c * c != cells || c is < RunSpec.MinClasses or > RunSpec.MaxClasses)
@@ -69,10 +75,13 @@ internal static class IngestBodies
         var body = await ReadAllAsync(req, length);
         if (body is null) return Bad(400, "bad matrix", "the body is shorter than its Content-Length");
         var m = new ConfusionMatrix(c);
+        long sum = 0;
         for (var i = 0; i < cells; i++)
         {
             var v = BinaryPrimitives.ReadInt64LittleEndian(body.AsSpan(i * 8));
             if (v < 0) return Bad(422, "bad matrix", $"cell ({i / c}, {i % c}) is {v}: counts cannot be negative");
+            if (long.MaxValue - sum < v) return Bad(422, "bad matrix", "the cells add up to more than an int64 holds");
+            sum += v;
             if (v > 0) m.Add(i / c, i % c, v);
         }
         long ignored = 0, oor = 0;
@@ -80,13 +89,14 @@ internal static class IngestBodies
             return Bad(400, "bad count", "ignored must be a non-negative integer");
         if (req.Query["out_of_range"].Count > 0 && !long.TryParse(req.Query["out_of_range"], NumberStyles.None, CultureInfo.InvariantCulture, out oor))
             return Bad(400, "bad count", "out_of_range must be a non-negative integer");
+        if (long.MaxValue - sum < ignored || long.MaxValue - sum - ignored < oor)
+            return Bad(422, "bad matrix", "the cells, ignored and out_of_range add up to more than an int64 holds");
         return new Parsed(new IngestMatrix(runId, partition, seq, m, new PixelCounts(m.Total, ignored, oor)), null);
     }
 
     /// <summary>Exactly <paramref name="expected"/> bytes, or null if the body holds another amount.</summary>
     private static async Task<byte[]?> ReadAllAsync(HttpRequest req, long expected)
     {
-        if (expected > Array.MaxLength) return null;
         var buffer = new byte[expected];
         var read = 0;
         while (read < expected)

@@ -13,29 +13,36 @@ internal static class IngestEndpoints
     {
         app.MapPost("/runs/{id}/partitions/{p:int}/batches/{seq:long}", async Task<IResult> (string id, int p, long seq, HttpRequest req) =>
         {
-            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
-            var batch = await IngestBodies.ReadBatchAsync(req, id, p, seq);
+            if (Refused(req, seq) is { } refused) return refused;
+            var batch = await IngestBodies.ReadBatchAsync(req, id, p, seq, settings.MaxBodyBytes);
             if (batch.Problem is { } bad) return bad;
             return await Ingest(node, batch.Message!);
         });
 
         app.MapPost("/runs/{id}/partitions/{p:int}/matrices/{seq:long}", async Task<IResult> (string id, int p, long seq, HttpRequest req) =>
         {
-            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
-            var matrix = await IngestBodies.ReadMatrixAsync(req, id, p, seq);
+            if (Refused(req, seq) is { } refused) return refused;
+            var matrix = await IngestBodies.ReadMatrixAsync(req, id, p, seq, settings.MaxBodyBytes);
             if (matrix.Problem is { } bad) return bad;
             return await Ingest(node, matrix.Message!);
         });
 
         app.MapPost("/runs/{id}/complete", async Task<IResult> (string id, HttpRequest req) =>
         {
-            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
+            // No body; one with a type must be JSON (a form post is no way to complete a run).
+            if ((req.ContentType is not null || req.ContentLength > 0) && Problems.UnsupportedMediaType(req, "application/json") is { } unsupported)
+                return unsupported;
             var reply = await node.Coordinators.Ask<IRunMessage>(new CompleteRun(id), node.Settings.AskTimeout);
             return reply is RunSnapshot s
                 ? Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202)
                 : Problems.UnknownRun(id);
         });
     }
+
+    /// <summary>A binary body of the wrong type, or a negative sequence number.</summary>
+    private static IResult? Refused(HttpRequest req, long seq) =>
+        Problems.UnsupportedMediaType(req, "application/octet-stream")
+        ?? (seq < 0 ? Problems.Problem(400, "bad seq", $"seq is {seq}: sequence numbers start at 0") : null);
 
     private static async Task<IResult> Ingest(EvaluatorNode node, IPartitionMessage message)
     {

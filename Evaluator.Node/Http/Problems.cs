@@ -13,13 +13,15 @@ internal static class Problems
     /// <summary>A JSON body already rendered.</summary>
     public static IResult Json(string json) => Results.Text(json, "application/json; charset=utf-8");
 
-    /// <summary>Null when the request may write: no token is configured, or it carries the token.</summary>
-    public static IResult? Unauthorized(HttpRequest req, HttpSettings settings)
+    /// <summary>A JSON body already rendered as UTF-8 (shared bytes: never written to).</summary>
+    public static IResult Json(byte[] utf8) => Results.Bytes(utf8, "application/json; charset=utf-8");
+
+    /// <summary>Null when the request's body is of <paramref name="mediaType"/>, else a 415.</summary>
+    public static IResult? UnsupportedMediaType(HttpRequest req, string mediaType)
     {
-        if (settings.Token.Length == 0) return null;
-        var header = req.Headers.Authorization.ToString();
-        return header == "Bearer " + settings.Token
+        var given = req.ContentType is { } ct ? ct.Split(';')[0].Trim() : "";
+        return given.Equals(mediaType, StringComparison.OrdinalIgnoreCase)
             ? null
-            : Problem(401, "unauthorized", "this endpoint needs 'Authorization: Bearer <token>'");
+            : Problem(415, "unsupported media type", $"the body must be Content-Type: {mediaType} (got '{req.ContentType}')");
     }
 }

@@ -11,11 +11,16 @@ namespace Evaluator.Node.Http;
 /// <summary>Runs: start one (POST /runs), list them, and read one's state, snapshot, report and live events.</summary>
 internal static class RunEndpoints
 {
-    public static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, RunCatalog catalog)
+    public static void Map(WebApplication app, EvaluatorNode node, RunCatalog catalog, SnapshotBytes bytes)
     {
+        // An unknown run is answered from the catalog (persistence ids): asking the coordinators
+        // would start a persistent entity that replays the journal for every such request.
+        async Task<RunSnapshot?> Snapshot(string id, CancellationToken cancel) =>
+            await catalog.ExistsAsync(id, cancel) ? await SnapshotFeed.GetAsync(node, id, cancel) : null;
+
         app.MapPost("/runs", async Task<IResult> (HttpRequest req) =>
         {
-            if (Problems.Unauthorized(req, settings) is { } denied) return denied;
+            if (Problems.UnsupportedMediaType(req, "application/json") is { } unsupported) return unsupported;
             RunRequest r;
             RunSpec spec;
             try
@@ -62,22 +67,32 @@ internal static class RunEndpoints
             }));
         });
 
-        app.MapGet("/runs/{id}", async Task<IResult> (string id, HttpRequest req) =>
+        app.MapGet("/runs/{id}", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
             req.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
                 ? DashboardEndpoints.Page("run.html")
-                : await SnapshotFeed.GetAsync(node, id) is { } s ? State(s) : Problems.UnknownRun(id));
+                : await Snapshot(id, cancel) is { } s ? State(s) : Problems.UnknownRun(id));
 
-        app.MapGet("/runs/{id}/snapshot", async (string id) =>
-            await SnapshotFeed.GetAsync(node, id) is { } s ? Problems.Json(ReportFormats.Json(s, indented: false)) : Problems.UnknownRun(id));
+        // ?matrix=sparse: the event stream's form (confusion_cells), for many-class runs.
+        app.MapGet("/runs/{id}/snapshot", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
+        {
+            var form = req.Query["matrix"].ToString() switch
+            {
+                "" or "dense" => SnapshotBytes.Form.Report,
+                "sparse" => SnapshotBytes.Form.Sparse,
+                _ => (SnapshotBytes.Form?)null,
+            };
+            if (form is null) return Problems.Problem(400, "bad matrix form", $"matrix={req.Query["matrix"]}: it must be dense or sparse");
+            return await Snapshot(id, cancel) is { } s ? Problems.Json(bytes.Get(s, form.Value)) : Problems.UnknownRun(id);
+        });
 
-        app.MapGet("/runs/{id}/report.json", async (string id) => await SnapshotFeed.GetAsync(node, id) switch
+        app.MapGet("/runs/{id}/report.json", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch
         {
             null => Problems.UnknownRun(id),
             { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running; see /runs/{id}/snapshot"),
-            var s => Problems.Json(ReportFormats.Json(s)),
+            var s => Problems.Json(bytes.Get(s, SnapshotBytes.Form.Indented)),
         });
 
-        app.MapGet("/runs/{id}/report.csv", async (string id) => await SnapshotFeed.GetAsync(node, id) switch
+        app.MapGet("/runs/{id}/report.csv", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch
         {
             null => Problems.UnknownRun(id),
             { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running"),
@@ -86,7 +101,8 @@ internal static class RunEndpoints
 
         app.MapGet("/runs/{id}/events", async Task<IResult> (string id, HttpContext ctx) =>
         {
-            await ServerSentEvents.StreamAsync(node, id, ctx);
+            if (!await catalog.ExistsAsync(id, ctx.RequestAborted)) return Problems.UnknownRun(id);
+            await ServerSentEvents.StreamAsync(node, id, bytes, ctx);
             return Results.Empty;
         });
     }

@@ -9,10 +9,12 @@ namespace Evaluator.Node.Http;
 /// <c>GET /runs/{id}/events</c>: the latest snapshot on connect, then each newer one, then the
 /// final one, then the stream closes (<see cref="SnapshotFeed"/>). A slow client gets the latest
 /// snapshot only, never a growing backlog; a poll that finds nothing new sends a keep-alive.
+/// Each event's data is the snapshot's report JSON with the matrix sparse (<c>confusion_cells</c>:
+/// nonzero [row, column, count]), serialized once per snapshot for all subscribers (<see cref="SnapshotBytes"/>).
 /// </summary>
 internal static class ServerSentEvents
 {
-    public static async Task StreamAsync(EvaluatorNode node, string runId, HttpContext ctx)
+    public static async Task StreamAsync(EvaluatorNode node, string runId, SnapshotBytes bytes, HttpContext ctx)
     {
         var cancel = ctx.RequestAborted;
         try
@@ -28,7 +30,7 @@ internal static class ServerSentEvents
                     ctx.Response.Headers["X-Accel-Buffering"] = "no";
                     started = true;
                 }
-                await WriteAsync(ctx, s, cancel);
+                await WriteAsync(ctx, s, bytes.Event(s), cancel);
             }
             if (!started) await Problems.UnknownRun(runId).ExecuteAsync(ctx);
         }
@@ -44,10 +46,12 @@ internal static class ServerSentEvents
         }
     }
 
-    private static async Task WriteAsync(HttpContext ctx, RunSnapshot s, CancellationToken cancel)
+    /// <summary>One event: the snapshot's shared payload bytes (compact JSON holds no newline), written as they are.</summary>
+    private static async Task WriteAsync(HttpContext ctx, RunSnapshot s, byte[] payload, CancellationToken cancel)
     {
-        var json = ReportFormats.Json(s, indented: false);
-        await ctx.Response.WriteAsync($"id: {s.Number}\nevent: {(s.Final ? "final" : "snapshot")}\ndata: {json}\n\n", cancel);
+        await ctx.Response.WriteAsync($"id: {s.Number}\nevent: {(s.Final ? "final" : "snapshot")}\ndata: ", cancel);
+        await ctx.Response.Body.WriteAsync(payload, cancel);
+        await ctx.Response.WriteAsync("\n\n", cancel);
         await ctx.Response.Body.FlushAsync(cancel);
     }
 }

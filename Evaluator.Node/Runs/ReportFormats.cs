@@ -9,15 +9,21 @@ namespace Evaluator.Node.Runs;
 internal static class ReportFormats
 {
     /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
-    public static string Json(RunSnapshot s, bool indented = true)
+    public static string Json(RunSnapshot s, bool indented = true) => Encoding.UTF8.GetString(JsonBytes(s, indented, sparseMatrix: false));
+
+    /// <summary>
+    /// The report JSON as UTF-8. With <paramref name="sparseMatrix"/> the matrix is
+    /// <c>confusion_cells</c> (nonzero cells as [row, column, count]) instead of the dense
+    /// <c>confusion_matrix</c>: what the event stream sends, since a many-class matrix is mostly zeros.
+    /// </summary>
+    public static byte[] JsonBytes(RunSnapshot s, bool indented, bool sparseMatrix)
     {
         using var stream = new MemoryStream();
         using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = indented }))
         {
             // The metric report, then the run's extra fields, in one object.
-            var report = System.Text.Json.JsonDocument.Parse(s.ToReport().ToJson(indented: false));
             w.WriteStartObject();
-            foreach (var prop in report.RootElement.EnumerateObject()) prop.WriteTo(w);
+            MetricReportJson.WriteFields(w, s.ToReport(), sparseMatrix);
             w.WriteString("status", s.Status.ToString().ToLowerInvariant());
             w.WriteBoolean("final", s.Final);
             w.WriteNumber("snapshot", s.Number);
@@ -41,7 +47,7 @@ internal static class ReportFormats
             });
             w.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(stream.ToArray());
+        return stream.ToArray();
     }
 
     /// <summary>An array of objects, each written by <paramref name="fields"/>.</summary>
@@ -71,6 +77,13 @@ internal static class ReportFormats
 
     private static string Num(double? v) => v is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "";
 
-    private static string CsvField(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    /// <summary>
+    /// A text cell: one that a spreadsheet would read as a formula (=, +, -, @, tab, carriage
+    /// return first) gets a leading single quote (OWASP's CSV injection advice); then quoted if needed.
+    /// </summary>
+    private static string CsvField(string s)
+    {
+        if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
+        return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    }
 }

@@ -17,7 +17,9 @@ namespace Evaluator.Node.Runs;
 internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _idsGate = new(1, 1);
     private volatile Listing? _cached;
+    private volatile IdListing? _ids;
 
     public RunCatalog(EvaluatorNode node) : this(node, TimeSpan.FromSeconds(1))
     {
@@ -42,7 +44,40 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
     }
 
     /// <summary>Forgets the cached list (e.g. after this node started a run), so that the next listing reads the journal.</summary>
-    public void Invalidate() => _cached = null;
+    public void Invalidate()
+    {
+        _cached = null;
+        _ids = null;
+    }
+
+    /// <summary>
+    /// Whether the journal holds the run, from its persistence ids only (no events are read and no
+    /// coordinator is started). A known id is remembered; a miss re-reads the ids at most once per
+    /// <c>cacheFor</c>, so a flood of requests for unknown runs costs one cheap query a period.
+    /// </summary>
+    public async Task<bool> ExistsAsync(string runId, CancellationToken cancel = default)
+    {
+        if (!RunIds.IsValid(runId)) return false;
+        if (_ids is { } known && (known.Ids.Contains(runId) || DateTime.UtcNow - known.Time < cacheFor))
+            return known.Ids.Contains(runId);
+        await _idsGate.WaitAsync(cancel);
+        try
+        {
+            if (_ids is { } again && (again.Ids.Contains(runId) || DateTime.UtcNow - again.Time < cacheFor))
+                return again.Ids.Contains(runId);
+            var query = PersistenceQuery.Get(node.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
+                .Select(id => id["run-".Length..])
+                .RunWith(Sink.Seq<string>(), node.System.Materializer()).WaitAsync(cancel);
+            var listing = new IdListing(DateTime.UtcNow, ids.ToHashSet(StringComparer.Ordinal));
+            _ids = listing;
+            return listing.Ids.Contains(runId);
+        }
+        finally
+        {
+            _idsGate.Release();
+        }
+    }
 
     /// <summary>One run of the node's journal, or null.</summary>
     public async Task<RunSummary?> FindAsync(string runId, CancellationToken cancel = default) =>
@@ -101,4 +136,6 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
     }
 
     private sealed record Listing(DateTime Time, IReadOnlyList<RunSummary> Runs);
+
+    private sealed record IdListing(DateTime Time, HashSet<string> Ids);
 }

@@ -9,7 +9,8 @@ namespace Evaluator.Node.Runs;
 /// <summary>Run ids (new ones, valid ones) and the fingerprint that ties a run id to its dataset.</summary>
 internal static partial class RunIds
 {
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    // \z, not $: $ also matches before a final newline.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,99}\z")]
     private static partial Regex RunIdPattern();
 
     public static void Validate(string runId)

@@ -14,9 +14,31 @@ internal static class RunSpecBuilder
 {
     public const string CityscapesPreset = "cityscapes";
 
-    public static RunSpec Build(RunRequest r) =>
-        new(r.Classes, ClassNames(r), r.Ignore, LabelMap(r), r.MapPredictions, r.OutOfRange, r.TargetClasses,
-            Categories(r), r.Beta);
+    /// <summary>The smallest and largest F-beta β a request may ask for (beyond them F-beta under- or overflows to null).</summary>
+    public const double MinBeta = 1e-6, MaxBeta = 1e6;
+
+    /// <summary>
+    /// The spec of a request. Checks that only new requests get (a journal of an older version
+    /// may hold such specs and must still load, so <see cref="RunSpec"/> itself accepts them):
+    /// class names are unique, β is within [<see cref="MinBeta"/>, <see cref="MaxBeta"/>].
+    /// </summary>
+    public static RunSpec Build(RunRequest r)
+    {
+        if (!double.IsFinite(r.Beta) || r.Beta is < MinBeta or > MaxBeta)
+            throw new InvalidRunSpecException($"beta is {r.Beta.ToString(CultureInfo.InvariantCulture)}: it must be between 1e-6 and 1e6");
+        var names = ClassNames(r);
+        if (names is not null)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (!seen.Add(names[i]))
+                    throw new InvalidRunSpecException(
+                        $"class name '{names[i]}' is given twice (class {names.ToList().IndexOf(names[i])} and class {i}): class names must be unique");
+            }
+        }
+        return new(r.Classes, names, r.Ignore, LabelMap(r), r.MapPredictions, r.OutOfRange, r.TargetClasses, Categories(r), r.Beta);
+    }
 
     private static IReadOnlyList<string>? ClassNames(RunRequest r) => r.ClassNames switch
     {

@@ -51,6 +51,8 @@ internal static class NodeConfig
         ("EVALUATOR_HTTP_URL", "evaluator.http.url"),
         ("EVALUATOR_HTTP_TOKEN", "evaluator.http.token"),
         ("EVALUATOR_HTTP_MAX_BODY_BYTES", "evaluator.http.max-body-bytes"),
+        ("EVALUATOR_HTTP_MAX_REQUESTS_IN_FLIGHT", "evaluator.http.max-requests-in-flight"),
+        ("EVALUATOR_HTTP_PUBLIC_READS", "evaluator.http.public-reads"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -58,6 +60,7 @@ internal static class NodeConfig
     [
         ("EVALUATOR_SEED_NODES", "akka.cluster.seed-nodes"),
         ("EVALUATOR_ROLES", "akka.cluster.roles"),
+        ("EVALUATOR_HTTP_ALLOWED_HOSTS", "evaluator.http.allowed-hosts"),
     ];
 
     /// <summary>Every environment variable the node reads.</summary>

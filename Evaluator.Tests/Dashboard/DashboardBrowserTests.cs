@@ -98,6 +98,15 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             report.GetProperty("pixels").GetProperty("counted").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
             (await browser.EvaluateAsync("document.getElementById('pixels-counted').textContent")).GetString());
 
+        // The heatmap, drawn from the event stream's sparse cells: the top-left cell (road → road,
+        // most of its row) is a strong blue, not the grey of an empty row. Labels put the matrix at (120, 96).
+        var corner = await browser.EvaluateAsync("""
+            (() => { const c = document.getElementById('heatmap'); const d = window.devicePixelRatio || 1;
+              return [...c.getContext('2d').getImageData(Math.round(124 * d), Math.round(100 * d), 1, 1).data]; })()
+            """);
+        var rgb = corner.EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        Assert.True(rgb[2] > rgb[0] + 60 && rgb[3] == 255, $"the road → road heatmap cell is blue: rgba({string.Join(", ", rgb)})");
+
         // The screenshot, kept as a test artifact.
         var png = await browser.ScreenshotAsync();
         var shotDir = Path.Combine(AppContext.BaseDirectory, "TestResults");

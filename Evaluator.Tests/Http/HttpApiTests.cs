@@ -25,9 +25,17 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
 
     private static StringContent Json(string s) => new(s, Encoding.UTF8, "application/json");
 
+    /// <summary>A binary ingest body, typed as the ingest endpoints require.</summary>
+    internal static ByteArrayContent Bin(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return content;
+    }
+
     private Task<HttpResponseMessage> Push(string run, int p, long seq, byte[] gt, byte[] pred, string dtype = "uint8") =>
         _http.PostAsync($"/runs/{run}/partitions/{p}/batches/{seq}?shape={gt.Length}&dtype={dtype}",
-            new ByteArrayContent([.. gt, .. pred]));
+            Bin([.. gt, .. pred]));
 
     private static async Task<JsonElement> Body(HttpResponseMessage r) =>
         JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.Clone();
@@ -48,9 +56,19 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
         return last;
     }
 
-    private static ConfusionMatrix MatrixOf(JsonElement report) => ConfusionMatrix.FromRows(
-        report.GetProperty("confusion_matrix").EnumerateArray()
-            .Select(r => (IReadOnlyList<long>)r.EnumerateArray().Select(v => v.GetInt64()).ToList()).ToList());
+    /// <summary>The matrix of a report (dense confusion_matrix) or of an event (sparse confusion_cells).</summary>
+    private static ConfusionMatrix MatrixOf(JsonElement report)
+    {
+        if (report.TryGetProperty("confusion_matrix", out var dense))
+        {
+            return ConfusionMatrix.FromRows(dense.EnumerateArray()
+                .Select(r => (IReadOnlyList<long>)r.EnumerateArray().Select(v => v.GetInt64()).ToList()).ToList());
+        }
+        var m = new ConfusionMatrix(report.GetProperty("num_classes").GetInt32());
+        foreach (var cell in report.GetProperty("confusion_cells").EnumerateArray())
+            m.Add(cell[0].GetInt32(), cell[1].GetInt32(), cell[2].GetInt64());
+        return m;
+    }
 
     [Fact]
     public async Task Concurrent_clients_with_retries_and_duplicates_give_the_exact_matrix()
@@ -130,10 +148,10 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
         var run = await CreateRun(2, 1);
         var cells = new long[] { 5_000_000_000, 3, 4, 1L << 40 };
         var body = cells.SelectMany(BitConverter.GetBytes).ToArray();
-        var first = await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0?ignored=9", new ByteArrayContent(body));
+        var first = await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0?ignored=9", Bin(body));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal("duplicate", (await Body(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", new ByteArrayContent(body)))).GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/runs/{run}/partitions/0/matrices/1", new ByteArrayContent(body))).StatusCode);
+        Assert.Equal("duplicate", (await Body(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", Bin(body)))).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/runs/{run}/partitions/0/matrices/1", Bin(body))).StatusCode);
         await _http.PostAsync($"/runs/{run}/complete", null);
         var final = await AwaitFinal(run);
         Assert.Equal(ConfusionMatrix.FromRows([[10_000_000_000, 6], [8, 1L << 41]]), MatrixOf(final));
@@ -146,7 +164,7 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
         // Issue #11 item 1: the matrix was merged before the pixel counters overflowed, so the
         // 422'd batch stayed counted and its retry counted it again.
         var run = await CreateRun(2, 1);
-        static ByteArrayContent Cells(params long[] cells) => new(cells.SelectMany(BitConverter.GetBytes).ToArray());
+        static ByteArrayContent Cells(params long[] cells) => Bin(cells.SelectMany(BitConverter.GetBytes).ToArray());
         Assert.Equal(HttpStatusCode.OK,
             (await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0?ignored=9223372036854775000", Cells(1, 0, 0, 0))).StatusCode);
         var refused = await _http.PostAsync($"/runs/{run}/partitions/0/matrices/1?ignored=1000", Cells(0, 0, 0, 5));
@@ -180,18 +198,18 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
         await Expect(await _http.GetAsync("/runs/nope-123/snapshot"), HttpStatusCode.NotFound, "nope-123");
         await Expect(await Push("nope-123", 0, 0, [1], [1]), HttpStatusCode.NotFound, "nope-123");
         await Expect(await Push(run, 7, 0, [1], [1]), HttpStatusCode.NotFound, "partition 7");
-        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=4&dtype=uint8", new ByteArrayContent(new byte[5])),
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=4&dtype=uint8", Bin(new byte[5])),
             HttpStatusCode.BadRequest, "needs 8");
-        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=2&dtype=float32", new ByteArrayContent(new byte[4])),
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=2&dtype=float32", Bin(new byte[4])),
             HttpStatusCode.BadRequest, "float32");
-        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=x&dtype=uint8", new ByteArrayContent(new byte[4])),
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/batches/0?shape=x&dtype=uint8", Bin(new byte[4])),
             HttpStatusCode.BadRequest, "shape");
-        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", new ByteArrayContent(new byte[24])),
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", Bin(new byte[24])),
             HttpStatusCode.BadRequest, "C×C");
-        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", new ByteArrayContent(BitConverter.GetBytes(-1L))),
+        await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0", Bin(BitConverter.GetBytes(-1L))),
             HttpStatusCode.UnprocessableEntity, "negative");
         await Expect(await _http.PostAsync($"/runs/{run}/partitions/0/matrices/0",
-            new ByteArrayContent(Enumerable.Repeat(0L, 4).SelectMany(BitConverter.GetBytes).ToArray())), HttpStatusCode.UnprocessableEntity, "2-class matrix");
+            Bin(Enumerable.Repeat(0L, 4).SelectMany(BitConverter.GetBytes).ToArray())), HttpStatusCode.UnprocessableEntity, "2-class matrix");
         await Expect(await _http.GetAsync($"/runs/{run}/report.json"), HttpStatusCode.Conflict, "still running");
         Assert.Equal(0, (await Body(await _http.GetAsync($"/runs/{run}"))).GetProperty("pixels").GetInt64());
     }
@@ -245,17 +263,48 @@ public sealed class HttpSecurityTests(TokenHttpNode fixture) : IClassFixture<Tok
     private readonly HttpClient _http = fixture.Inner.Client;
 
     [Fact]
-    public async Task Writes_need_the_bearer_token_reads_do_not()
+    public async Task The_token_guards_writes_and_reads_and_any_case_of_the_scheme_is_accepted()
     {
-        var spec = new StringContent("{\"num_classes\":2,\"run_id\":\"tok-1\"}", Encoding.UTF8, "application/json");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.PostAsync("/runs", spec)).StatusCode);
-        var wrong = new HttpRequestMessage(HttpMethod.Post, "/runs") { Content = new StringContent("{\"num_classes\":2}") };
-        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess");
+        static StringContent Spec() => new("{\"num_classes\":2,\"run_id\":\"tok-1\"}", Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.PostAsync("/runs", Spec())).StatusCode);
+        var wrong = new HttpRequestMessage(HttpMethod.Post, "/runs") { Content = Spec() };
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cre");
         Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(wrong)).StatusCode);
-        var right = new HttpRequestMessage(HttpMethod.Post, "/runs") { Content = new StringContent("{\"num_classes\":2,\"run_id\":\"tok-1\"}") };
-        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        var right = new HttpRequestMessage(HttpMethod.Post, "/runs") { Content = Spec() };
+        right.Headers.Authorization = new AuthenticationHeaderValue("bearer", "s3cret");
         Assert.Equal(HttpStatusCode.Created, (await _http.SendAsync(right)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/runs/tok-1")).StatusCode);
+
+        // Reads need it too (public-reads is off by default); /healthz alone is open.
+        foreach (var path in new[] { "/runs", "/runs/tok-1", "/runs/tok-1/snapshot", "/runs/tok-1/events", "/metrics", "/status", "/", "/dashboard/run.js" })
+        {
+            var r = await _http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+            Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+            var read = new HttpRequestMessage(HttpMethod.Get, path);
+            read.Headers.Authorization = new AuthenticationHeaderValue("BEARER", "s3cret");
+            using var ok = await _http.SendAsync(read, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_dashboard_opened_once_with_the_token_reads_with_a_cookie()
+    {
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() };
+        using var browser = new HttpClient(handler) { BaseAddress = _http.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/?token=guess")).StatusCode);
+        var first = await browser.GetAsync("/runs/tok-9?token=s3cret");
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal("/runs/tok-9", first.Headers.Location!.OriginalString);
+        var cookie = Assert.Single(first.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/runs")).StatusCode);
+        // The cookie is for reads: a write still needs the header.
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await browser.PostAsync("/runs", new StringContent("{\"num_classes\":2}", Encoding.UTF8, "application/json"))).StatusCode);
     }
 
     [Fact]
@@ -263,7 +312,7 @@ public sealed class HttpSecurityTests(TokenHttpNode fixture) : IClassFixture<Tok
     {
         var req = new HttpRequestMessage(HttpMethod.Post, "/runs/tok-2/partitions/0/batches/0?shape=4096&dtype=uint8")
         {
-            Content = new ByteArrayContent(new byte[8192]),
+            Content = HttpApiTests.Bin(new byte[8192]),
         };
         req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
         var r = await _http.SendAsync(req);

@@ -9,15 +9,17 @@ public sealed class HttpNode : IAsyncLifetime
 {
     private readonly string? _token;
     private readonly long _maxBody;
+    private readonly Action<ConfigOverrides>? _configure;
 
     public HttpNode() : this(null, 64L << 20)
     {
     }
 
-    internal HttpNode(string? token, long maxBody)
+    internal HttpNode(string? token, long maxBody, Action<ConfigOverrides>? configure = null)
     {
         _token = token;
         _maxBody = maxBody;
+        _configure = configure;
     }
 
     internal EvaluatorNode Node { get; private set; } = null!;
@@ -27,11 +29,13 @@ public sealed class HttpNode : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var dir = TestEnvironment.TempDir("http");
-        var config = NodeConfig.Load("single-node", new ConfigOverrides()
+        var overrides = new ConfigOverrides()
             .Set("evaluator.data-dir", dir)
             .Set("evaluator.http.url", "http://127.0.0.1:0")
             .Set("evaluator.http.token", _token ?? "")
-            .Set("evaluator.http.max-body-bytes", _maxBody));
+            .Set("evaluator.http.max-body-bytes", _maxBody);
+        _configure?.Invoke(overrides);
+        var config = NodeConfig.Load("single-node", overrides);
         Node = await EvaluatorNode.StartAsync(config);
         Api = await HttpApi.StartAsync(Node, HttpSettings.From(config));
         Client = new HttpClient { BaseAddress = Api.Address, Timeout = TimeSpan.FromSeconds(60) };
@@ -48,6 +52,26 @@ public sealed class HttpNode : IAsyncLifetime
 public sealed class TokenHttpNode() : IAsyncLifetime
 {
     public HttpNode Inner { get; } = new("s3cret", 4096);
+
+    public Task InitializeAsync() => Inner.InitializeAsync();
+
+    public Task DisposeAsync() => Inner.DisposeAsync();
+}
+
+/// <summary>A node that serves at most two requests at once.</summary>
+public sealed class LimitedHttpNode() : IAsyncLifetime
+{
+    public HttpNode Inner { get; } = new(null, 1 << 20, o => o.Set("evaluator.http.max-requests-in-flight", 2));
+
+    public Task InitializeAsync() => Inner.InitializeAsync();
+
+    public Task DisposeAsync() => Inner.DisposeAsync();
+}
+
+/// <summary>A node with a token whose reads stay open (public-reads = on).</summary>
+public sealed class PublicReadsHttpNode() : IAsyncLifetime
+{
+    public HttpNode Inner { get; } = new("s3cret", 1 << 20, o => o.Set("evaluator.http.public-reads", true));
 
     public Task InitializeAsync() => Inner.InitializeAsync();
 

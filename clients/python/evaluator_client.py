@@ -94,8 +94,16 @@ def _wire(a: np.ndarray) -> Tuple[np.ndarray, str]:
 
 
 def confusion_matrix(report: dict) -> np.ndarray:
-    """The report's confusion matrix as an int64 array (rows ground truth, columns prediction)."""
-    return np.array(report["confusion_matrix"], dtype=np.int64).reshape(report["num_classes"], report["num_classes"])
+    """The confusion matrix of a report or snapshot (dense ``confusion_matrix``) or of an event
+    (sparse ``confusion_cells``: nonzero [row, column, count]) as an int64 array (rows ground
+    truth, columns prediction)."""
+    c = report["num_classes"]
+    if "confusion_matrix" in report:
+        return np.array(report["confusion_matrix"], dtype=np.int64).reshape(c, c)
+    m = np.zeros((c, c), dtype=np.int64)
+    for row, col, count in report.get("confusion_cells", []):
+        m[row, col] = count
+    return m
 
 
 class Client:
@@ -227,7 +235,8 @@ class Run:
 
     def events(self, timeout: Optional[float] = None) -> Iterator[Tuple[str, dict]]:
         """GET /runs/{id}/events (server-sent events): yields (event, snapshot) with event
-        "snapshot" or "final"; ends after the final one."""
+        "snapshot" or "final"; ends after the final one. An event's matrix is sparse
+        (``confusion_cells``); ``confusion_matrix(snapshot)`` reads either form."""
         c = self.client
         headers = {"Accept": "text/event-stream"}
         if c.token:
