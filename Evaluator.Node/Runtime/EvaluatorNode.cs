@@ -8,6 +8,9 @@ using Evaluator.Node.Actors;
 
 namespace Evaluator.Node.Runtime;
 
+/// <summary>The node did not become a member of the cluster in time (its seed nodes are down or unreachable).</summary>
+internal sealed class ClusterJoinTimeoutException(string message) : TimeoutException(message);
+
 /// <summary>
 /// One node: an ActorSystem with provider = cluster (joining itself when no seed nodes are
 /// configured: the embedded default), the two sharded entity types (coordinator per run,
@@ -39,8 +42,15 @@ internal sealed class EvaluatorNode : IAsyncDisposable
 
     public IActorRef Mediator { get; }
 
-    public static async Task<EvaluatorNode> StartAsync(Config config, TimeSpan? joinTimeout = null)
+    /// <summary>
+    /// Starts the node and waits until it is up in the cluster. Cancelling (a signal while
+    /// joining) or a join timeout shuts the ActorSystem down and throws
+    /// (<see cref="OperationCanceledException"/>, <see cref="ClusterJoinTimeoutException"/>).
+    /// </summary>
+    public static async Task<EvaluatorNode> StartAsync(Config config, TimeSpan? joinTimeout = null,
+        CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var settings = EvaluatorSettings.From(config);
         var system = ActorSystem.Create(NodeConfig.SystemName, config);
         try
@@ -55,7 +65,17 @@ internal sealed class EvaluatorNode : IAsyncDisposable
                     throw new ConfigurationException("a client node needs seed nodes (--seed-nodes or EVALUATOR_SEED_NODES)");
                 cluster.Join(cluster.SelfAddress);
             }
-            await up.Task.WaitAsync(joinTimeout ?? TimeSpan.FromSeconds(60));
+            var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
+            try
+            {
+                await up.Task.WaitAsync(timeout, cancel);
+            }
+            catch (TimeoutException)
+            {
+                var seeds = config.GetStringList("akka.cluster.seed-nodes");
+                throw new ClusterJoinTimeoutException(
+                    $"could not join the cluster within {timeout.TotalSeconds:0.#} s (seed nodes: {(seeds.Count == 0 ? "itself" : string.Join(", ", seeds))}): are they up and reachable from {cluster.SelfAddress}?");
+            }
 
             var mediator = DistributedPubSub.Get(system).Mediator;
             var sharding = ClusterSharding.Get(system);
@@ -86,7 +106,8 @@ internal sealed class EvaluatorNode : IAsyncDisposable
         }
         catch
         {
-            await system.Terminate();
+            // Bounded: a node that never joined has nothing to hand over.
+            await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
             throw;
         }
     }
@@ -96,5 +117,15 @@ internal sealed class EvaluatorNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+
+    /// <summary>
+    /// Leaves the cluster and stops (CoordinatedShutdown), waiting at most <paramref name="limit"/>:
+    /// true when it finished. What the shards committed is in the journal either way.
+    /// </summary>
+    public async Task<bool> ShutdownAsync(TimeSpan limit)
+    {
+        var done = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        return await Task.WhenAny(done, Task.Delay(limit)) == done;
     }
 }

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Evaluator.Messages;
+using Evaluator.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Evaluator.Tests.Processes;
+
+/// <summary>
+/// Signals and exit codes of the real program, run as a child process: Ctrl-C during a run,
+/// SIGTERM while a node joins, a port in use, unreachable seeds and servers. None of these may
+/// hang, end in a stack trace, or abort (exit 134).
+/// </summary>
+// Category=Services: runs and signals the evaluator as a child process; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Services")]
+[Collection("processes")]
+public sealed partial class SignalAndExitCodeTests(ITestOutputHelper output)
+{
+    private const int Classes = 7;
+    private const string ResumePrefix = "resume with: ";
+
+    [GeneratedRegex(@"(\d[\d,]*)/(\d[\d,]*) pairs")]
+    private static partial Regex ProgressPattern();
+
+    private static long Number(string text) => long.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+
+    private static bool MidRun(string line) =>
+        ProgressPattern().Match(line) is { Success: true } m && Number(m.Groups[1].Value) > 0
+                                                             && Number(m.Groups[1].Value) < Number(m.Groups[2].Value);
+
+    private static void AssertNoStackTrace(ChildProcess child)
+    {
+        Assert.DoesNotContain("   at ", child.Stdout + child.Stderr);
+        Assert.DoesNotContain("Unhandled exception", child.Stdout + child.Stderr);
+    }
+
+    /// <summary>The arguments (after the program) of the command the child printed to resume its run.</summary>
+    private static string[] ResumeArguments(ChildProcess child)
+    {
+        var line = child.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(ResumePrefix, StringComparison.Ordinal))
+                   ?? throw new Xunit.Sdk.XunitException($"no '{ResumePrefix}' line\n{child.Transcript}");
+        var words = ChildProcess.ShellWords(line[ResumePrefix.Length..]);
+        var dll = words.ToList().FindIndex(w => w.EndsWith("evaluator.dll", StringComparison.Ordinal) || w.EndsWith("/evaluator", StringComparison.Ordinal));
+        Assert.True(dll >= 0, $"the resume command names no program: {line}");
+        return [.. words.Skip(dll + 1)];
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    [Fact]
+    public void Ctrl_C_during_evaluate_stops_within_seconds_with_130_and_the_printed_command_resumes_exactly()
+    {
+        var dir = TestEnvironment.TempDir("sigint");
+        // 80 pairs on 2 partitions at 10 pairs/s each: about 4 s of counting.
+        var ds = new Dataset(dir, Dataset.Format.NpyU8, pairs: 80, width: 64, height: 48, classes: Classes, seed: 23);
+        var reportPath = Path.Combine(dir, "report.json");
+        string[] args =
+        [
+            "evaluate", "--gt", ds.GroundTruthDir, "--pred", ds.PredictionDir, "--classes", $"{Classes}",
+            "--ignore", "255", "--partitions", "2", "--data-dir", Path.Combine(dir, "data"), "--report", reportPath,
+        ];
+        string[] resume;
+        using (var first = ChildProcess.StartEvaluator(args,
+                   new Dictionary<string, string?> { ["EVALUATOR_THROTTLE_PAIRS_PER_SECOND"] = "10" }))
+        {
+            var line = first.WaitForLine(MidRun, TimeSpan.FromSeconds(90), "progress line with some but not all pairs done");
+            var clock = Stopwatch.StartNew();
+            first.Signal("INT");
+            var exit = first.WaitForExit(TimeSpan.FromSeconds(20));
+            output.WriteLine($"SIGINT at '{line}': exit {exit} after {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.True(exit == 130, $"exit code {exit}\n{first.Transcript}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed.TotalSeconds:F1} s to stop\n{first.Transcript}");
+            AssertNoStackTrace(first);
+            Assert.Contains("interrupted (SIGINT): run ", first.Stdout);
+            resume = ResumeArguments(first);
+        }
+        Assert.False(File.Exists(reportPath), "the interrupted run must not have written a report");
+        // The same command line, plus the run id that was generated.
+        Assert.Equal(args, resume[..args.Length]);
+        Assert.Equal("--run-id", resume[args.Length]);
+        Assert.Equal(args.Length + 2, resume.Length);
+
+        using var second = ChildProcess.StartEvaluator(resume, new Dictionary<string, string?> { ["EVALUATOR_THROTTLE_PAIRS_PER_SECOND"] = null });
+        var exit2 = second.WaitForExit(TimeSpan.FromSeconds(120));
+        Assert.True(exit2 == 0, $"exit code {exit2}\n{second.Transcript}");
+        Assert.Contains($"resuming run {resume[^1]} at ", second.Stdout);
+        var expected = ds.Recount(new RunSpec(Classes, ignoreLabels: [255]));
+        var report = ReportFile.Read(reportPath);
+        Assert.Equal("completed", report.Status);
+        Assert.Equal(expected.Matrix, report.Matrix);
+        Assert.Equal(expected.Pixels, report.Pixels);
+    }
+
+    [Fact]
+    public void Sigterm_while_serve_is_joining_unreachable_seeds_exits_promptly_with_a_clear_line()
+    {
+        var dir = TestEnvironment.TempDir("sigterm-join");
+        var nobody = FreePort(); // nothing listens there
+        using var node = ChildProcess.StartEvaluator(
+            ["serve", "--port", "0", "--seed-nodes", $"akka.tcp://evaluator@127.0.0.1:{nobody}", "--data-dir", Path.Combine(dir, "data")]);
+        // Printed once signals are handled, as the node starts to join.
+        node.WaitForLine(l => l.StartsWith("evaluator node joining the cluster", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the joining line");
+        Assert.False(node.HasExited, node.Transcript);
+        var clock = Stopwatch.StartNew();
+        node.Signal("TERM");
+        var exit = node.WaitForExit(TimeSpan.FromSeconds(20));
+        output.WriteLine($"SIGTERM while joining: exit {exit} after {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.True(exit == 0, $"exit code {exit}\n{node.Transcript}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed.TotalSeconds:F1} s\n{node.Transcript}");
+        Assert.Contains("evaluator node stopped while joining the cluster (SIGTERM)", node.Stdout);
+        AssertNoStackTrace(node);
+    }
+}
