@@ -120,4 +120,68 @@ public sealed partial class SignalAndExitCodeTests(ITestOutputHelper output)
         Assert.Contains("evaluator node stopped while joining the cluster (SIGTERM)", node.Stdout);
         AssertNoStackTrace(node);
     }
+
+    [Fact]
+    public void Submit_to_unreachable_seeds_waits_the_join_timeout_and_exits_2()
+    {
+        var dir = TestEnvironment.TempDir("submit-noseed");
+        var ds = new Dataset(dir, Dataset.Format.NpyU8, pairs: 2, width: 8, height: 8, classes: Classes, seed: 3);
+        var clock = Stopwatch.StartNew();
+        using var submit = ChildProcess.StartEvaluator(
+        [
+            "submit", "--gt", ds.GroundTruthDir, "--pred", ds.PredictionDir, "--classes", $"{Classes}",
+            "--seed-nodes", $"akka.tcp://evaluator@127.0.0.1:{FreePort()}", "--join-timeout", "3",
+        ]);
+        var exit = submit.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 2, $"exit code {exit}\n{submit.Transcript}");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(40));
+        Assert.Contains("could not join the cluster within 3 s", submit.Stderr);
+        AssertNoStackTrace(submit);
+    }
+
+    [Fact]
+    public void Watch_against_a_server_that_is_down_exits_5_with_a_clear_error()
+    {
+        using var watch = ChildProcess.StartEvaluator(["watch", "--url", $"http://127.0.0.1:{FreePort()}", "--run", "some-run"]);
+        var exit = watch.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 5, $"exit code {exit}\n{watch.Transcript}");
+        Assert.Contains("cannot reach the node at http://127.0.0.1:", watch.Stdout);
+        AssertNoStackTrace(watch);
+    }
+
+    [Fact]
+    public void Submit_that_loses_its_cluster_mid_run_exits_5_with_the_command_that_resumes()
+    {
+        var dir = TestEnvironment.TempDir("submit-lost");
+        var ds = new Dataset(dir, Dataset.Format.NpyU8, pairs: 80, width: 64, height: 48, classes: Classes, seed: 5);
+        var port = FreePort();
+        var seeds = $"akka.tcp://evaluator@127.0.0.1:{port}";
+        var fast = new Dictionary<string, string?>
+        {
+            ["EVALUATOR_DOWN_AFTER"] = "2s",
+            ["EVALUATOR_ASK_TIMEOUT"] = "4s",
+        };
+        using var server = ChildProcess.StartEvaluator(
+            ["serve", "--port", $"{port}", "--seed-nodes", seeds, "--data-dir", Path.Combine(dir, "data")],
+            new Dictionary<string, string?>(fast) { ["EVALUATOR_THROTTLE_PAIRS_PER_SECOND"] = "5" });
+        server.WaitForLine(l => l.StartsWith("evaluator node up at ", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the node up");
+        using var submit = ChildProcess.StartEvaluator(
+        [
+            "submit", "--gt", ds.GroundTruthDir, "--pred", ds.PredictionDir, "--classes", $"{Classes}", "--ignore", "255",
+            "--partitions", "2", "--seed-nodes", seeds, "--run-id", "lost-run",
+        ], fast);
+        var line = submit.WaitForLine(MidRun, TimeSpan.FromSeconds(90), "progress line with some but not all pairs done");
+        server.Kill();
+        var clock = Stopwatch.StartNew();
+        var exit = submit.WaitForExit(TimeSpan.FromSeconds(90));
+        output.WriteLine($"server killed at '{line}': submit exit {exit} after {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(exit == 5, $"exit code {exit}\n{submit.Transcript}");
+        Assert.Contains("lost the cluster", submit.Stdout);
+        // Akka's own warnings about the lost connection may carry a stack trace; the program must not end in one.
+        Assert.DoesNotContain("Unhandled exception", submit.Stdout + submit.Stderr);
+        Assert.DoesNotContain("AskTimeoutException", submit.Stderr);
+        var resume = ResumeArguments(submit);
+        Assert.Equal("submit", resume[0]);
+        Assert.Contains("lost-run", resume);
+    }
 }
