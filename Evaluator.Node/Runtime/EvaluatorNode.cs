@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -52,6 +54,7 @@ internal sealed class EvaluatorNode : IAsyncDisposable
     {
         cancel.ThrowIfCancellationRequested();
         var settings = EvaluatorSettings.From(config);
+        CheckPortFree(config);
         var system = ActorSystem.Create(NodeConfig.SystemName, config);
         try
         {
@@ -109,6 +112,48 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             // Bounded: a node that never joined has nothing to hand over.
             await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a configured port that something already listens on. Akka's transport binds with
+    /// SO_REUSEADDR (which on Linux is SO_REUSEPORT as well), so a second node on a port in use
+    /// would start without an error and two clusters could mix (akkadotnet/akka.net#2477).
+    /// A probe listener without address reuse fails on such a port. Port 0 needs no probe.
+    /// </summary>
+    internal static void CheckPortFree(Config config)
+    {
+        var port = config.GetInt("akka.remote.dot-netty.tcp.port", 0);
+        if (port <= 0) return;
+        var host = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
+        if (string.IsNullOrWhiteSpace(host)) host = "0.0.0.0";
+        IPAddress address;
+        try
+        {
+            address = IPAddress.TryParse(host, out var parsed) ? parsed : Dns.GetHostAddresses(host)[0];
+        }
+        catch (Exception e) when (e is SocketException or IndexOutOfRangeException)
+        {
+            return; // Akka reports a name it cannot bind
+        }
+        var probe = new TcpListener(address, port);
+        try
+        {
+            if (OperatingSystem.IsWindows()) probe.ExclusiveAddressUse = true;
+            probe.Start();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ConfigurationException(
+                $"{host}:{port} is already in use (another node, or another program, listens there): choose another port (--port or EVALUATOR_PORT)");
+        }
+        catch (SocketException)
+        {
+            // e.g. an address of another machine: Akka reports it
+        }
+        finally
+        {
+            probe.Stop();
         }
     }
 

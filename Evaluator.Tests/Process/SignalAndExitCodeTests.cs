@@ -122,6 +122,24 @@ public sealed partial class SignalAndExitCodeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_second_serve_on_a_port_in_use_exits_2_naming_host_and_port()
+    {
+        var dir = TestEnvironment.TempDir("port");
+        var port = FreePort();
+        using var first = ChildProcess.StartEvaluator(["serve", "--port", $"{port}", "--data-dir", Path.Combine(dir, "a")]);
+        first.WaitForLine(l => l.StartsWith("evaluator node up at ", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the first node up");
+        using var second = ChildProcess.StartEvaluator(["serve", "--port", $"{port}", "--data-dir", Path.Combine(dir, "b")]);
+        var exit = second.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 2, $"exit code {exit}\n{second.Transcript}");
+        Assert.Contains($"127.0.0.1:{port} is already in use", second.Stderr);
+        AssertNoStackTrace(second);
+        Assert.False(first.HasExited, first.Transcript);
+        first.Signal("TERM");
+        Assert.Equal(0, first.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("evaluator node left the cluster", first.Stdout);
+    }
+
+    [Fact]
     public void Submit_to_unreachable_seeds_waits_the_join_timeout_and_exits_2()
     {
         var dir = TestEnvironment.TempDir("submit-noseed");
