@@ -140,6 +140,31 @@ public sealed partial class SignalAndExitCodeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_serve_node_downed_by_the_cluster_exits_1_saying_so()
+    {
+        var dir = TestEnvironment.TempDir("downed");
+        // The seed gets the lower port: with two nodes, keep-majority keeps the side with the lowest address.
+        var (low, high) = (FreePort(), FreePort());
+        if (low > high) (low, high) = (high, low);
+        var seeds = $"akka.tcp://evaluator@127.0.0.1:{low}";
+        var env = new Dictionary<string, string?> { ["EVALUATOR_DOWN_AFTER"] = "2s" };
+        using var seed = ChildProcess.StartEvaluator(["serve", "--port", $"{low}", "--seed-nodes", seeds, "--data-dir", Path.Combine(dir, "a")],
+            new Dictionary<string, string?>(env) { ["EVALUATOR_LOGLEVEL"] = "INFO" });
+        seed.WaitForLine(l => l.StartsWith("evaluator node up at ", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the seed up");
+        using var other = ChildProcess.StartEvaluator(["serve", "--port", $"{high}", "--seed-nodes", seeds, "--data-dir", Path.Combine(dir, "a")], env);
+        other.WaitForLine(l => l.StartsWith("evaluator node up at ", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the second node up");
+        // Frozen, the second node stops answering heartbeats: the seed's split-brain resolver downs it.
+        other.Signal("STOP");
+        seed.WaitForLine(l => l.Contains("Leader is removing", StringComparison.Ordinal), TimeSpan.FromSeconds(60),
+            "the seed removing the frozen node (its split-brain resolver downed it)");
+        other.Signal("CONT");
+        var exit = other.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 1, $"exit code {exit}\n{other.Transcript}");
+        Assert.Contains("evaluator node was downed or removed from the cluster", other.Stdout);
+        Assert.False(seed.HasExited, seed.Transcript);
+    }
+
+    [Fact]
     public void Submit_to_unreachable_seeds_waits_the_join_timeout_and_exits_2()
     {
         var dir = TestEnvironment.TempDir("submit-noseed");
