@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Akka.Actor;
 using Evaluator.Messages.Protocol;
 using Evaluator.Node.Runs;
 using Evaluator.Node.Runtime;
@@ -26,8 +27,9 @@ internal static class EvaluateCommand
     /// Runs a dataset: on an embedded one-node cluster (evaluate), or, with role "cluster" and
     /// client overrides, on a running cluster that this process joins as a client (submit).
     /// </summary>
+    /// <param name="joinTimeout">How long a client waits to join the cluster (submit's --join-timeout).</param>
     public static async Task<int> RunAsync(EvaluateOptions o, CancellationToken cancel, string role = "single-node",
-        ConfigOverrides? clusterOverrides = null)
+        ConfigOverrides? clusterOverrides = null, TimeSpan? joinTimeout = null)
     {
         var console = AnsiConsole.Console;
         var plan = RunLauncher.Plan(o.Run);
@@ -41,7 +43,42 @@ internal static class EvaluateCommand
         if (o.Run.BatchPixels is { } bp) overrides.Set("evaluator.batch-pixels", bp);
         var config = NodeConfig.Load(role, overrides);
 
-        await using var node = await EvaluatorNode.StartAsync(config);
+        var node = await EvaluatorNode.StartAsync(config, joinTimeout, cancel);
+        // A finished run leaves the cluster in order; an interrupted or lost one stops promptly
+        // (what the shards committed is in the journal, the rest is counted again on resume).
+        var shutdownLimit = TimeSpan.FromSeconds(1);
+        try
+        {
+            var exit = await RunOnNodeAsync(console, o, plan, node, cancel);
+            if (exit is EvaluatorCli.ExitOk or EvaluatorCli.ExitBadInput) shutdownLimit = TimeSpan.FromSeconds(30);
+            return exit;
+        }
+        finally
+        {
+            await node.ShutdownAsync(shutdownLimit);
+        }
+    }
+
+    private static async Task<int> RunOnNodeAsync(IAnsiConsole console, EvaluateOptions o, RunPlan plan, EvaluatorNode node,
+        CancellationToken cancel)
+    {
+        var runId = plan.RunId;
+        var spec = plan.Spec;
+        var resume = ResumeCommand.For(EvaluatorCli.Arguments, runId);
+        // This node's ActorSystem ends under the run when the cluster downs it (unreachable for
+        // too long): that ends the run's feed too, instead of waiting for asks to time out.
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _ = node.System.WhenTerminated.ContinueWith(_ =>
+        {
+            try
+            {
+                lost.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the run was over
+            }
+        }, TaskScheduler.Default);
         var workers = RunLauncher.Workers(node);
         var start = RunLauncher.Partition(node, plan);
         console.MarkupLine(Markup.Escape(
@@ -50,19 +87,42 @@ internal static class EvaluateCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var startup = TimeSpan.Zero;
         long alreadyCounted = -1;
-        var final = await progress.RunAsync(p => RunLauncher.RunAsync(node, start, (s, resumed) =>
+        RunSnapshot final;
+        try
         {
-            if (alreadyCounted < 0)
+            final = await progress.RunAsync(p => RunLauncher.RunAsync(node, start, (s, resumed) =>
             {
-                // The run is accepted: the journal and the cluster are up; counting starts now.
-                alreadyCounted = s.Pixels.Total;
-                startup = clock.Elapsed;
-                clock.Restart();
-            }
-            if (resumed && s.Pixels.Total > 0)
-                console.MarkupLine(Markup.Escape($"resuming run {runId} at {s.Pixels.Total:N0} pixels already counted"));
-            p.Update(s);
-        }, cancel));
+                if (alreadyCounted < 0)
+                {
+                    // The run is accepted: the journal and the cluster are up; counting starts now.
+                    alreadyCounted = s.Pixels.Total;
+                    startup = clock.Elapsed;
+                    clock.Restart();
+                }
+                if (resumed && s.Pixels.Total > 0)
+                    console.MarkupLine(Markup.Escape($"resuming run {runId} at {s.Pixels.Total:N0} pixels already counted"));
+                p.Update(s);
+            }, lost.Token));
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            var interrupt = EvaluatorCli.Interrupt;
+            console.MarkupLine(Markup.Escape(
+                $"interrupted ({interrupt?.SignalName ?? "cancelled"}): run {runId} stopped; what was counted and committed is kept."));
+            // Plain (not through Spectre, which wraps long lines): the line must stay one command to copy.
+            Console.WriteLine($"resume with: {resume}");
+            return interrupt?.ExitCode ?? EvaluatorCli.ExitInterrupted;
+        }
+        catch (Exception e) when (e is OperationCanceledException or AskTimeoutException or TimeoutException)
+        {
+            var why = node.System.WhenTerminated.IsCompleted
+                ? "this node was removed from the cluster (downed after being unreachable)"
+                : $"no answer about run {runId} from the cluster within {node.Settings.AskTimeout.TotalSeconds:0.#} s";
+            console.MarkupLine($"[red]error:[/] {Markup.Escape($"lost the cluster: {why}.")}");
+            console.MarkupLine(Markup.Escape("What the cluster committed is kept. Once it is reachable again, resume the run:"));
+            Console.WriteLine($"resume with: {resume}");
+            return EvaluatorCli.ExitUnavailable;
+        }
 
         var reportModel = final.ToReport();
         ReportOutput.PrintTable(console, reportModel);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Akka.Actor;
 using Evaluator.Messages;
 using Evaluator.Node.Runs;
 using Evaluator.Node.Runtime;
@@ -12,6 +13,25 @@ internal static class EvaluatorCli
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
     public const int ExitBadInput = 3;
+
+    /// <summary>Lost the cluster (or the server) mid-way, or could not reach a server: rerun later.</summary>
+    public const int ExitUnavailable = 5;
+
+    /// <summary>Stopped by Ctrl-C (SIGINT): 128 + 2.</summary>
+    public const int ExitInterrupted = 130;
+
+    /// <summary>Stopped by SIGTERM (a run; serve leaves the cluster and exits 0): 128 + 15.</summary>
+    public const int ExitTerminated = 143;
+
+    /// <summary>The process's SIGINT/SIGTERM handling while a command runs (set by <see cref="Run"/>).</summary>
+    public static Interrupt? Interrupt => CurrentInterrupt.Value;
+
+    /// <summary>The command line of the command running (after the program), for the command that resumes a run.</summary>
+    public static IReadOnlyList<string> Arguments => CurrentArguments.Value ?? [];
+
+    // Async-local: tests run the CLI in-process, several at once.
+    private static readonly AsyncLocal<Interrupt?> CurrentInterrupt = new();
+    private static readonly AsyncLocal<IReadOnlyList<string>?> CurrentArguments = new();
 
     /// <param name="frontEnd">What <c>serve</c> serves beside the cluster when configured (the HTTP API), if anything.</param>
     public static RootCommand Build(INodeFrontEnd? frontEnd = null)
@@ -37,13 +57,19 @@ internal static class EvaluatorCli
             Console.Error.WriteLine("Run 'evaluator --help' for usage.");
             return ExitUsage;
         }
+        // Signals are handled here, before any command starts (not by System.CommandLine, whose
+        // handler gives a command 2 s and then abandons it): see Interrupt.
+        using var interrupt = Cli.Interrupt.Register();
+        CurrentInterrupt.Value = interrupt;
+        CurrentArguments.Value = args;
         try
         {
-            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
+            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                    interrupt.Token)
                 .GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is InvalidRunSpecException or LabelMapFormatException or RunRejectedException
-                                       or Akka.Configuration.ConfigurationException)
+                                       or ClusterJoinTimeoutException or Akka.Configuration.ConfigurationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUsage;
@@ -52,6 +78,28 @@ internal static class EvaluatorCli
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitBadInput;
+        }
+        // The last line of defence: the commands handle these where they know more (the run id,
+        // the command that resumes); none of them ends in a stack trace.
+        catch (OperationCanceledException) when (interrupt.Requested)
+        {
+            Console.Error.WriteLine($"stopped by {interrupt.SignalName}");
+            return interrupt.ExitCode;
+        }
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"error: no answer in time ({e.Message}): lost the cluster?");
+            return ExitUnavailable;
+        }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitUnavailable;
+        }
+        finally
+        {
+            CurrentInterrupt.Value = null;
+            CurrentArguments.Value = null;
         }
     }
 }

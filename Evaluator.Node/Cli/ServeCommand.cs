@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Evaluator.Node.Runtime;
@@ -42,7 +41,19 @@ internal static class ServeCommand
     {
         var config = NodeConfig.Load("cluster", overrides);
         frontEnd?.Check(config); // e.g. refuses a non-loopback URL without a token before anything starts
-        var node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5));
+        var seeds = config.GetStringList("akka.cluster.seed-nodes");
+        Console.WriteLine($"evaluator node joining the cluster (seed nodes: {(seeds.Count == 0 ? "none: it forms one" : string.Join(", ", seeds))})");
+        EvaluatorNode node;
+        try
+        {
+            // SIGTERM and Ctrl-C cancel the join too (Interrupt is registered before any command starts).
+            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.WriteLine($"evaluator node stopped while joining the cluster ({EvaluatorCli.Interrupt?.SignalName ?? "cancelled"})");
+            return EvaluatorCli.ExitOk;
+        }
         var cluster = Cluster.Get(node.System);
         Console.WriteLine($"evaluator node up at {cluster.SelfAddress} (roles: {string.Join(",", cluster.SelfRoles)})");
         IRunningFrontEnd? served = null;
@@ -58,19 +69,21 @@ internal static class ServeCommand
         await using var servedScope = served;
         if (served is not null) Console.WriteLine(served.Description);
 
-        void Leave() => _ = CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        var asked = false;
+        await using var onCancel = cancel.Register(() =>
         {
-            ctx.Cancel = true; // let CoordinatedShutdown finish before the process exits
-            Leave();
+            asked = true;
+            _ = CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
-        {
-            ctx.Cancel = true;
-            Leave();
-        });
-        await using var onCancel = cancel.Register(Leave);
         await node.System.WhenTerminated;
+        if (!asked)
+        {
+            // Downed by the split-brain resolver, or removed from the cluster: not asked to stop,
+            // so a supervisor must see a failure (and restart the node).
+            var reason = CoordinatedShutdown.Get(node.System).ShutdownReason;
+            Console.WriteLine($"evaluator node was downed or removed from the cluster ({reason?.GetType().Name ?? "terminated"}): exiting {EvaluatorCli.ExitFailure}");
+            return EvaluatorCli.ExitFailure;
+        }
         Console.WriteLine("evaluator node left the cluster");
         return EvaluatorCli.ExitOk;
     }

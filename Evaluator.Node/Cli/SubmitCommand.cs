@@ -16,10 +16,21 @@ internal static class SubmitCommand
         var options = new RunOptions(cmd);
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed nodes of the cluster (EVALUATOR_SEED_NODES)." };
         var hostname = new Option<string?>("--hostname") { Description = "Address the cluster reaches this client at (EVALUATOR_HOSTNAME)." };
+        var joinTimeout = new Option<int>("--join-timeout")
+        {
+            Description = "Seconds to wait for joining the cluster before giving up (exit 2).",
+            DefaultValueFactory = _ => 20,
+        };
+        joinTimeout.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<int>() <= 0) v.AddError("--join-timeout must be a positive number of seconds");
+        });
         cmd.Options.Add(seeds);
         cmd.Options.Add(hostname);
+        cmd.Options.Add(joinTimeout);
         cmd.SetAction((r, cancel) => EvaluateCommand.RunAsync(options.Bind(r), cancel, "cluster",
-            ConfigOverrides.Cluster(r.GetValue(hostname), 0, r.GetValue(seeds), "client", null)));
+            ConfigOverrides.Cluster(r.GetValue(hostname), 0, r.GetValue(seeds), "client", null),
+            TimeSpan.FromSeconds(r.GetValue(joinTimeout))));
         return cmd;
     }
 }

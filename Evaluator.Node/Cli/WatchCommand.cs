@@ -25,18 +25,43 @@ internal static class WatchCommand
         var console = AnsiConsole.Console;
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         if (Environment.GetEnvironmentVariable("EVALUATOR_HTTP_TOKEN") is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        using var response = await http.GetAsync($"{url.TrimEnd('/')}/runs/{Uri.EscapeDataString(run)}/events",
-            HttpCompletionOption.ResponseHeadersRead, cancel);
+        HttpResponseMessage connected;
+        try
+        {
+            connected = await http.GetAsync($"{url.TrimEnd('/')}/runs/{Uri.EscapeDataString(run)}/events",
+                HttpCompletionOption.ResponseHeadersRead, cancel);
+        }
+        catch (HttpRequestException e)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape($"cannot reach the node at {url}: {e.Message}")}");
+            return EvaluatorCli.ExitUnavailable;
+        }
+        catch (UriFormatException e)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape($"--url {url}: {e.Message}")}");
+            return EvaluatorCli.ExitUsage;
+        }
+        using var response = connected;
         if (!response.IsSuccessStatusCode)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancel)}")}");
             return (int)response.StatusCode == 404 ? EvaluatorCli.ExitUsage : EvaluatorCli.ExitFailure;
         }
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
-        string? line;
         var final = false;
-        while (!final && (line = await reader.ReadLineAsync(cancel)) is not null)
+        while (!final)
         {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(cancel);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                console.MarkupLine($"[red]error:[/] {Markup.Escape($"lost the connection to {url} before the final snapshot: {e.Message}")}");
+                return EvaluatorCli.ExitUnavailable;
+            }
+            if (line is null) break;
             if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
             using var doc = JsonDocument.Parse(line["data: ".Length..]);
             var s = doc.RootElement;
@@ -47,6 +72,7 @@ internal static class WatchCommand
                 $"#{s.GetProperty("snapshot").GetInt64()} {s.GetProperty("status").GetString()}: {px.GetProperty("total").GetInt64():N0} px " +
                 $"({px.GetProperty("counted").GetInt64():N0} counted), mean IoU {(mean.ValueKind == JsonValueKind.Null ? "-" : mean.GetDouble().ToString("0.0000", CultureInfo.InvariantCulture))}"));
         }
-        return final ? EvaluatorCli.ExitOk : EvaluatorCli.ExitFailure;
+        if (!final) console.MarkupLine($"[red]error:[/] {Markup.Escape($"the stream from {url} ended before the final snapshot")}");
+        return final ? EvaluatorCli.ExitOk : EvaluatorCli.ExitUnavailable;
     }
 }

@@ -67,6 +67,34 @@ internal static class LabelFileReader
     private static bool SameShape(LabelArray a, LabelArray b) =>
         a.Shape.Where(d => d != 1).SequenceEqual(b.Shape.Where(d => d != 1));
 
+    /// <summary>
+    /// The bytes that reading a file holds at its peak, from its header alone: a PNG's compressed
+    /// bytes, its filtered scanlines and its labels; an .npy or raw file's labels unless it is
+    /// memory-mapped (then nothing: the mapping is no heap). 0 when unreadable (reading it reports why).
+    /// </summary>
+    public static long DecodeBytes(string path, RawLayout? raw, bool memoryMap)
+    {
+        try
+        {
+            switch (Path.GetExtension(path).ToLowerInvariant())
+            {
+                case ".png":
+                    return PngReader.DecodeBytes(path);
+                case ".npy":
+                    var h = NpyReader.ReadHeader(path);
+                    return memoryMap && (!h.BigEndian || h.DType == LabelDType.UInt8) ? 0 : h.Count * h.DType.Size();
+                case var _ when raw is not null:
+                    return memoryMap ? 0 : raw.Count * raw.DType.Size();
+                default:
+                    return 0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EvaluatorException or OverflowException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The number of pixels of a file from its header alone, or null if unreadable.</summary>
     public static long? PixelCount(string path, RawLayout? raw)
     {

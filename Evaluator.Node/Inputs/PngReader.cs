@@ -40,6 +40,25 @@ internal static class PngReader
             : PooledLabels.Wrap(image.Pixels8!, pixels, shape);
     }
 
+    /// <summary>
+    /// What decoding the file holds at its peak, from the IHDR chunk: the compressed bytes, the
+    /// filtered scanlines (a filter byte a row, depth bits a pixel) and the labels (1 byte a pixel,
+    /// 2 for 16-bit).
+    /// </summary>
+    public static long DecodeBytes(string path)
+    {
+        Span<byte> head = stackalloc byte[26];
+        using var f = File.OpenRead(path);
+        if (f.Read(head) < 26 || head[12] != (byte)'I' || head[13] != (byte)'H' || head[14] != (byte)'D' || head[15] != (byte)'R')
+            throw new BadInputException(path, "not a PNG file (no IHDR header)");
+        long width = BinaryPrimitives.ReadUInt32BigEndian(head[16..]), height = BinaryPrimitives.ReadUInt32BigEndian(head[20..]);
+        int depth = head[24];
+        // The decoder refuses larger images before it allocates anything.
+        if (width * height > PngLabelDecoder.DefaultMaxPixels) return 0;
+        var filtered = height * (1 + ((width * depth) + 7) / 8);
+        return f.Length + filtered + width * height * (depth == 16 ? 2 : 1);
+    }
+
     /// <summary>Width × height from the IHDR chunk, without decoding.</summary>
     public static long PixelCount(string path)
     {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -7,6 +9,9 @@ using Akka.Streams;
 using Evaluator.Node.Actors;
 
 namespace Evaluator.Node.Runtime;
+
+/// <summary>The node did not become a member of the cluster in time (its seed nodes are down or unreachable).</summary>
+internal sealed class ClusterJoinTimeoutException(string message) : TimeoutException(message);
 
 /// <summary>
 /// One node: an ActorSystem with provider = cluster (joining itself when no seed nodes are
@@ -39,9 +44,17 @@ internal sealed class EvaluatorNode : IAsyncDisposable
 
     public IActorRef Mediator { get; }
 
-    public static async Task<EvaluatorNode> StartAsync(Config config, TimeSpan? joinTimeout = null)
+    /// <summary>
+    /// Starts the node and waits until it is up in the cluster. Cancelling (a signal while
+    /// joining) or a join timeout shuts the ActorSystem down and throws
+    /// (<see cref="OperationCanceledException"/>, <see cref="ClusterJoinTimeoutException"/>).
+    /// </summary>
+    public static async Task<EvaluatorNode> StartAsync(Config config, TimeSpan? joinTimeout = null,
+        CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var settings = EvaluatorSettings.From(config);
+        CheckPortFree(config);
         var system = ActorSystem.Create(NodeConfig.SystemName, config);
         try
         {
@@ -55,7 +68,17 @@ internal sealed class EvaluatorNode : IAsyncDisposable
                     throw new ConfigurationException("a client node needs seed nodes (--seed-nodes or EVALUATOR_SEED_NODES)");
                 cluster.Join(cluster.SelfAddress);
             }
-            await up.Task.WaitAsync(joinTimeout ?? TimeSpan.FromSeconds(60));
+            var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
+            try
+            {
+                await up.Task.WaitAsync(timeout, cancel);
+            }
+            catch (TimeoutException)
+            {
+                var seeds = config.GetStringList("akka.cluster.seed-nodes");
+                throw new ClusterJoinTimeoutException(
+                    $"could not join the cluster within {timeout.TotalSeconds:0.#} s (seed nodes: {(seeds.Count == 0 ? "itself" : string.Join(", ", seeds))}): are they up and reachable from {cluster.SelfAddress}?");
+            }
 
             var mediator = DistributedPubSub.Get(system).Mediator;
             var sharding = ClusterSharding.Get(system);
@@ -86,8 +109,51 @@ internal sealed class EvaluatorNode : IAsyncDisposable
         }
         catch
         {
-            await system.Terminate();
+            // Bounded: a node that never joined has nothing to hand over.
+            await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a configured port that something already listens on. Akka's transport binds with
+    /// SO_REUSEADDR (which on Linux is SO_REUSEPORT as well), so a second node on a port in use
+    /// would start without an error and two clusters could mix (akkadotnet/akka.net#2477).
+    /// A probe listener without address reuse fails on such a port. Port 0 needs no probe.
+    /// </summary>
+    internal static void CheckPortFree(Config config)
+    {
+        var port = config.GetInt("akka.remote.dot-netty.tcp.port", 0);
+        if (port <= 0) return;
+        var host = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
+        if (string.IsNullOrWhiteSpace(host)) host = "0.0.0.0";
+        IPAddress address;
+        try
+        {
+            address = IPAddress.TryParse(host, out var parsed) ? parsed : Dns.GetHostAddresses(host)[0];
+        }
+        catch (Exception e) when (e is SocketException or IndexOutOfRangeException)
+        {
+            return; // Akka reports a name it cannot bind
+        }
+        var probe = new TcpListener(address, port);
+        try
+        {
+            if (OperatingSystem.IsWindows()) probe.ExclusiveAddressUse = true;
+            probe.Start();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ConfigurationException(
+                $"{host}:{port} is already in use (another node, or another program, listens there): choose another port (--port or EVALUATOR_PORT)");
+        }
+        catch (SocketException)
+        {
+            // e.g. an address of another machine: Akka reports it
+        }
+        finally
+        {
+            probe.Stop();
         }
     }
 
@@ -96,5 +162,15 @@ internal sealed class EvaluatorNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+
+    /// <summary>
+    /// Leaves the cluster and stops (CoordinatedShutdown), waiting at most <paramref name="limit"/>:
+    /// true when it finished. What the shards committed is in the journal either way.
+    /// </summary>
+    public async Task<bool> ShutdownAsync(TimeSpan limit)
+    {
+        var done = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        return await Task.WhenAny(done, Task.Delay(limit)) == done;
     }
 }

@@ -14,7 +14,8 @@ internal sealed record EvaluatorSettings(
     int CoordinatorSnapshotEvery,
     TimeSpan AskTimeout,
     double ThrottlePairsPerSecond,
-    bool MemoryMapFiles = true)
+    bool MemoryMapFiles = true,
+    long DecodeMemoryBudget = 2L << 30)
 {
     public static EvaluatorSettings From(Config config)
     {
@@ -30,10 +31,12 @@ internal sealed record EvaluatorSettings(
             c.GetInt("coordinator-snapshot-every"),
             c.GetTimeSpan("ask-timeout"),
             c.GetDouble("throttle-pairs-per-second"),
-            c.GetBoolean("memory-map-files", true));
+            c.GetBoolean("memory-map-files", true),
+            c.GetByteSize("decode-memory-budget", null) ?? 2L << 30);
         if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
         if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
         if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");
+        if (s.DecodeMemoryBudget <= 0) throw new ConfigurationException("evaluator.decode-memory-budget must be > 0");
         if (s.CoordinatorSnapshotEvery <= 0) throw new ConfigurationException("evaluator.coordinator-snapshot-every must be > 0");
         return s;
     }

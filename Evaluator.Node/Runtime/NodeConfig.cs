@@ -42,6 +42,7 @@ internal static class NodeConfig
         ("EVALUATOR_ASK_TIMEOUT", "evaluator.ask-timeout"),
         ("EVALUATOR_THROTTLE_PAIRS_PER_SECOND", "evaluator.throttle-pairs-per-second"),
         ("EVALUATOR_MEMORY_MAP_FILES", "evaluator.memory-map-files"),
+        ("EVALUATOR_DECODE_MEMORY_BUDGET", "evaluator.decode-memory-budget"),
         ("EVALUATOR_LOGLEVEL", "akka.loglevel"),
         ("EVALUATOR_HOSTNAME", "akka.remote.dot-netty.tcp.hostname"),
         ("EVALUATOR_PORT", "akka.remote.dot-netty.tcp.port"),

@@ -24,19 +24,37 @@ internal static class PartitionSource
     /// stream in its place (it does not fail the stream), so that the pairs before it are counted
     /// first whatever the decode parallelism; the shard then skips it (--skip-bad) or fails the run.
     /// </summary>
-    private sealed record Decoded(long Seq, FilePair Pair, LabelArray? GroundTruth, LabelArray? Prediction, BadPair? Bad);
+    /// <param name="Reserved">The pair's share of the decode budget, given back once its last slice has left.</param>
+    private sealed record Decoded(long Seq, FilePair Pair, LabelArray? GroundTruth, LabelArray? Prediction, BadPair? Bad,
+        IDisposable? Reserved = null);
 
     /// <param name="stats">Where decode work is added up (the ActorSystem's <see cref="DecodeStats"/>); none when null.</param>
-    public static Source<Batch, NotUsed> Create(StartPartition start, EvaluatorSettings settings, DecodeStats? stats = null)
+    /// <param name="budget">
+    /// The node's decode memory budget (the ActorSystem's <see cref="DecodeBudget"/>); when null,
+    /// one of <see cref="EvaluatorSettings.DecodeMemoryBudget"/> for this stream alone.
+    /// </param>
+    public static Source<Batch, NotUsed> Create(StartPartition start, EvaluatorSettings settings, DecodeStats? stats = null,
+        DecodeBudget? budget = null)
     {
         var pairs = start.Assignment.Pairs;
         var first = start.Resume.Watermark;
         var raw = start.Assignment.Raw;
         var batchPixels = start.Assignment.BatchPixels > 0 ? start.Assignment.BatchPixels : settings.BatchPixels;
 
-        var source = Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
-            .SelectAsync(settings.DecodeParallelism, i => Task.Run(() => Decode(i, pairs[i], raw, settings.MemoryMapFiles, stats)))
-            .SelectMany(d => Slices(start, d, batchPixels));
+        var memory = budget ?? new DecodeBudget(settings.DecodeMemoryBudget);
+        // One session per materialization: what a stopped stream still holds goes back to the budget.
+        var source = Source.Lazily(() =>
+        {
+            var session = memory.Open();
+            return Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
+                .SelectAsync(settings.DecodeParallelism, i => ReserveAndDecodeAsync(i, pairs[i], raw, settings.MemoryMapFiles, stats, session))
+                .SelectMany(d => Slices(start, d, batchPixels))
+                .WatchTermination((_, done) =>
+                {
+                    done.ContinueWith(_ => session.Dispose(), TaskScheduler.Default);
+                    return NotUsed.Instance;
+                });
+        }).MapMaterializedValue(_ => NotUsed.Instance);
         if (settings.ThrottlePairsPerSecond > 0)
         {
             source = source.Throttle(1, TimeSpan.FromSeconds(1 / settings.ThrottlePairsPerSecond), 1,
@@ -48,7 +66,8 @@ internal static class PartitionSource
     /// <summary>Materializes the stream into <paramref name="shard"/>; the kill switch stops it.</summary>
     public static UniqueKillSwitch Run(StartPartition start, EvaluatorSettings settings, IActorRef shard,
         IMaterializer materializer) =>
-        Create(start, settings, materializer is ActorMaterializer m ? DecodeStats.Get(m.System) : null)
+        Create(start, settings, materializer is ActorMaterializer m ? DecodeStats.Get(m.System) : null,
+                materializer is ActorMaterializer b ? DecodeBudget.Get(b.System) : null)
             .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Right)
             .To(Sink.ActorRefWithAck<Batch>(shard,
                 new StreamInit(start.RunId, start.Partition),
@@ -59,6 +78,45 @@ internal static class PartitionSource
                 // while it waits for each acknowledgement: tens of MiB per partition.
                 .WithAttributes(Attributes.CreateInputBuffer(1, 1)))
             .Run(materializer);
+
+    /// <summary>
+    /// Reserves the pair's decoded size in the budget (waiting while it is used), then decodes it
+    /// off the stream's thread. A pair larger than the whole budget is a bad pair.
+    /// </summary>
+    /// <remarks>
+    /// The headers are read and the reservation is queued synchronously, as the stage calls this
+    /// for each pair in order: the pairs of a partition then get their bytes in their order. (Queued
+    /// out of order, later pairs could hold the budget while the pair the stage must emit first waits.)
+    /// </remarks>
+    private static async Task<Decoded> ReserveAndDecodeAsync(long seq, FilePair pair, RawLayout? raw, bool memoryMap,
+        DecodeStats? stats, DecodeBudget.Session session)
+    {
+        var bytes = LabelFileReader.DecodeBytes(pair.GroundTruth, raw, memoryMap)
+                    + (string.IsNullOrEmpty(pair.Prediction) ? 0 : LabelFileReader.DecodeBytes(pair.Prediction, raw, memoryMap));
+        if (bytes > session.Capacity)
+        {
+            var e = new BadInputException(pair.GroundTruth,
+                $"decoding this pair needs {bytes:N0} bytes, more than the decode memory budget of {session.Capacity:N0} bytes " +
+                "(evaluator.decode-memory-budget, EVALUATOR_DECODE_MEMORY_BUDGET)");
+            return new Decoded(seq, pair, null, null, new BadPair(pair.GroundTruth, pair.Prediction, e.Message));
+        }
+        var reserved = await session.ReserveAsync(bytes);
+        try
+        {
+            var d = await Task.Run(() => Decode(seq, pair, raw, memoryMap, stats));
+            if (d.Bad is not null)
+            {
+                reserved.Dispose();
+                return d;
+            }
+            return d with { Reserved = reserved };
+        }
+        catch
+        {
+            reserved.Dispose();
+            throw;
+        }
+    }
 
     private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool memoryMap, DecodeStats? stats)
     {
@@ -81,17 +139,26 @@ internal static class PartitionSource
         var source = d.Pair.GroundTruth;
         if (d.Bad is not null || d.GroundTruth is null || d.Prediction is null)
         {
+            d.Reserved?.Dispose();
             yield return new Batch(start.RunId, start.Partition, d.Seq, 0, 1, source, null, null, 0, 0, d.Bad);
             yield break;
         }
-        var n = d.GroundTruth.Length;
-        var count = Math.Max(1, (int)((n + (long)batchPixels - 1) / batchPixels));
-        for (var s = 0; s < count; s++)
+        try
         {
-            var offset = (int)Math.Min(n, (long)s * batchPixels);
-            var length = Math.Min(batchPixels, n - offset);
-            yield return new Batch(start.RunId, start.Partition, d.Seq, s, count, source, d.GroundTruth, d.Prediction,
-                offset, length, null);
+            var n = d.GroundTruth.Length;
+            var count = Math.Max(1, (int)((n + (long)batchPixels - 1) / batchPixels));
+            for (var s = 0; s < count; s++)
+            {
+                var offset = (int)Math.Min(n, (long)s * batchPixels);
+                var length = Math.Min(batchPixels, n - offset);
+                yield return new Batch(start.RunId, start.Partition, d.Seq, s, count, source, d.GroundTruth, d.Prediction,
+                    offset, length, null);
+            }
+        }
+        finally
+        {
+            // The last slice went downstream (or the stream stopped): the pair's bytes leave the decode stage.
+            d.Reserved?.Dispose();
         }
     }
 }

@@ -149,6 +149,56 @@ public sealed class ChildProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends the child a signal (e.g. "INT", "TERM") with kill(1), as a user or a supervisor would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + name, $"{_process.Id}" }, UseShellExecute = false })
+                         ?? throw new InvalidOperationException("could not run kill");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {_process.Id} exited with {kill.ExitCode}\n{Transcript}");
+    }
+
+    /// <summary>
+    /// The words of a POSIX shell command line as the program prints them (plain words, and
+    /// single-quoted ones with '\'' for a quote): enough to run a command the program printed.
+    /// </summary>
+    public static IReadOnlyList<string> ShellWords(string line)
+    {
+        var words = new List<string>();
+        var word = new StringBuilder();
+        var inWord = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '\'')
+            {
+                inWord = true;
+                var end = line.IndexOf('\'', i + 1);
+                if (end < 0) throw new FormatException($"unterminated quote in {line}");
+                word.Append(line, i + 1, end - i - 1);
+                i = end;
+            }
+            else if (c == '\\' && i + 1 < line.Length)
+            {
+                inWord = true;
+                word.Append(line[++i]);
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord) words.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+            }
+            else
+            {
+                inWord = true;
+                word.Append(c);
+            }
+        }
+        if (inWord) words.Add(word.ToString());
+        return words;
+    }
+
     /// <summary>Kills the child and its descendants (SIGKILL on Unix) and waits until they are gone.</summary>
     public void Kill()
     {
