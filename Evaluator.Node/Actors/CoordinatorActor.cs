@@ -189,6 +189,14 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new PartialAccepted(_runId, p.Partition, held.Watermark, held.Final));
             return;
         }
+        if (_state.Refusal(p) is { } refusal)
+        {
+            // Counts the run cannot represent: refused, and the run fails with the reason
+            // (rather than a snapshot that throws on every read, forever).
+            if (_state.Status == RunStatus.Running) FailRun(p.Partition, refusal);
+            else _log.Warning("run {0}: partial of partition {1} refused: {2}", _runId, p.Partition, refusal);
+            return;
+        }
         var sender = Sender;
         Persist(new PartialRecorded(p), e =>
         {
@@ -208,11 +216,15 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     private void OnFailed(PartitionFailed f)
     {
         if (_state.Start is null || _state.Status != RunStatus.Running) return;
-        var error = f.Error;
-        Persist(new RunFailed(f.Partition, error), _ =>
+        FailRun(f.Partition, f.Error);
+    }
+
+    private void FailRun(int partition, string error)
+    {
+        Persist(new RunFailed(partition, error), _ =>
         {
             ApplyFailed(error);
-            _log.Warning("run {0}: failed in partition {1}: {2}", _runId, f.Partition, error);
+            _log.Warning("run {0}: failed in partition {1}: {2}", _runId, partition, error);
             // Fail fast: stop the other partitions; what they counted is kept.
             for (var i = 0; i < _state.Partials.Length; i++)
             {

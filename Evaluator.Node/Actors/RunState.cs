@@ -54,8 +54,43 @@ internal sealed class RunState
 
     public void ApplyPartial(PartitionPartial p)
     {
+        // A journal written before totals were checked at ingest may hold a partial whose counts
+        // cannot be represented: the run fails with the reason, and the partial is not kept
+        // (so every total of the run stays an exact int64).
+        if (Refusal(p) is { } refusal)
+        {
+            ApplyFailed(refusal);
+            return;
+        }
         Partials[p.Partition] = p;
         if (Status == RunStatus.Running && AllFinal) Status = RunStatus.Completed;
+    }
+
+    /// <summary>
+    /// Why <paramref name="p"/> cannot replace its partition's partial, or null: its pixel counts
+    /// or its matrix disagree, or the run's totals (any pixel counter, the pixel total, any
+    /// cell) would no longer fit an int64. Never throws; O(C²).
+    /// </summary>
+    public string? Refusal(PartitionPartial p)
+    {
+        if (!p.Pixels.Representable)
+            return $"count overflow: partition {p.Partition}'s pixel total would exceed the int64 range";
+        Int128 cells = 0;
+        foreach (var c in p.Matrix.Cells) cells += c;
+        if (cells != p.Pixels.Counted)
+            return $"partition {p.Partition}'s partial counts {p.Pixels.Counted} pixels but its matrix holds {cells}";
+        Int128 counted = 0, ignored = 0, outOfRange = 0;
+        foreach (var held in Partials)
+        {
+            var q = held.Partition == p.Partition ? p : held;
+            counted += q.Pixels.Counted;
+            ignored += q.Pixels.Ignored;
+            outOfRange += q.Pixels.OutOfRange;
+        }
+        // Every cell of the sum is at most the counted total, so this bounds the matrix too.
+        return counted + ignored + outOfRange > long.MaxValue
+            ? $"count overflow: the run's pixel total would exceed the int64 range with partition {p.Partition}'s partial (watermark {p.Watermark})"
+            : null;
     }
 
     public void ApplyFailed(string error)
@@ -75,9 +110,13 @@ internal sealed class RunState
     public void Restore(CoordinatorSnapshot s)
     {
         ApplyStart(s.Start);
-        foreach (var p in s.Partials) Partials[p.Partition] = p;
         Status = s.Status;
         Error = s.Error;
+        foreach (var p in s.Partials)
+        {
+            if (Refusal(p) is { } refusal) ApplyFailed(refusal);
+            else Partials[p.Partition] = p;
+        }
     }
 
     /// <summary>The exact sum of the partials.</summary>

@@ -178,6 +178,79 @@ public sealed class CoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(before.Matrix, accepted.Snapshot.Matrix);
     }
 
+    /// <summary>Persists events as the coordinator of <c>_runId</c> would have (an older version's journal).</summary>
+    private sealed class JournalWriter : Akka.Persistence.ReceivePersistentActor
+    {
+        public JournalWriter(string persistenceId, IReadOnlyList<object> events)
+        {
+            PersistenceId = persistenceId;
+            Command<string>(_ =>
+            {
+                var sender = Sender;
+                PersistAll(events, _ => { });
+                DeferAsync("done", d => sender.Tell(d));
+            });
+        }
+
+        public override string PersistenceId { get; }
+    }
+
+    private void WriteJournal(params object[] events)
+    {
+        var w = Sys.ActorOf(Props.Create(() => new JournalWriter("run-" + _runId, events)));
+        w.Tell("go", TestActor);
+        ExpectMsg("done", TimeSpan.FromSeconds(10));
+        Watch(w);
+        Sys.Stop(w);
+        ExpectTerminated(w);
+    }
+
+    [Fact]
+    public void A_journal_holding_totals_that_overflow_loads_as_a_failed_run()
+    {
+        // What the previous version persisted for num_classes 1, ignored = long.MaxValue and one
+        // counted pixel: each counter fits, the pixel total does not.
+        var start = new StartRun(_runId, new RunSpec(1), [new PartitionAssignment(0, [], 100, null)], 0, "ingest:x", false, true);
+        var poisoned = new PartitionPartial(_runId, 0, 1, ConfusionMatrix.FromRows([[1]]), new PixelCounts(1, long.MaxValue, 0), [], false);
+        WriteJournal(new RunStarted(start), new PartialRecorded(poisoned));
+
+        var c = Coordinator();
+        var s = Snapshot(c);
+        Assert.Equal(RunStatus.Failed, s.Status);
+        Assert.Contains("overflow", s.Error);
+        Assert.Equal(PixelCounts.Zero, s.Pixels);
+        Assert.Equal(0, s.Partitions[0].Pixels);
+        _ = s.ToReport();
+
+        // runs / GET /runs fold the same events: a failed summary with the reason, no exception.
+        var summary = Evaluator.Node.Runs.RunCatalog.Fold(_runId, [new RunStarted(start), new PartialRecorded(poisoned)])!;
+        Assert.Equal(RunStatus.Failed, summary.Status);
+        Assert.Contains("overflow", summary.Error);
+    }
+
+    [Fact]
+    public void A_partial_whose_sum_with_the_other_partitions_would_overflow_fails_the_run()
+    {
+        var c = Started(2);
+        var big = ConfusionMatrix.FromRows([[long.MaxValue - 5, 0, 0], [0, 0, 0], [0, 0, 0]]);
+        c.Tell(P(0, 1, big), TestActor);
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 1);
+        c.Tell(P(1, 1, M(6)), TestActor);
+        _shards.FishForMessage<StopPartition>(_ => true, TimeSpan.FromSeconds(5));
+        var s = Snapshot(c);
+        Assert.Equal(RunStatus.Failed, s.Status);
+        Assert.Contains("overflow", s.Error);
+        Assert.Equal(long.MaxValue - 5, s.Pixels.Counted);
+
+        // ... and it stays so after a restart.
+        Watch(c);
+        Sys.Stop(c);
+        ExpectTerminated(c);
+        var again = Snapshot(Coordinator());
+        Assert.Equal(RunStatus.Failed, again.Status);
+        Assert.Equal(s.Matrix, again.Matrix);
+    }
+
     [Fact]
     public void The_subscriber_keeps_only_the_latest_snapshot_for_a_slow_reader()
     {
