@@ -107,13 +107,16 @@ internal static class NodeConfig
             .Set("akka.persistence.query.journal.sql.provider-name", provider)
             .ToConfig(config);
 
-        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub and
-        // sharding do, but only when they start: too late for their serializer bindings to apply
-        // to the local messages that serialize-messages = on checks.
+        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub,
+        // singletons and sharding do, but only when they start: too late for their serializer
+        // bindings to apply to the local messages that serialize-messages = on checks, and, for
+        // singletons (the sharding coordinator's), to the first messages a restarted node gets
+        // ("Cannot find serializer with id [14]").
         return config
             .WithFallback(SqlPersistence.DefaultConfiguration)
             .WithFallback(SqlPersistence.DefaultQueryConfiguration)
             .WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig());
     }
 }
