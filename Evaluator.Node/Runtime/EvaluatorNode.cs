@@ -60,7 +60,10 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             var mediator = DistributedPubSub.Get(system).Mediator;
             var sharding = ClusterSharding.Get(system);
             var shardingSettings = ClusterShardingSettings.Create(system);
-            var maxShards = Math.Max(10, Environment.ProcessorCount * 10);
+            // Cluster-wide configuration, never derived from this machine: every node must place
+            // every entity in the same shard. A node that disagrees with a member refuses to join.
+            var maxShards = settings.MaxShards;
+            ShardingAgreement.EnsureAgreed(cluster, maxShards);
             var materializer = system.Materializer();
 
             if (!worker)

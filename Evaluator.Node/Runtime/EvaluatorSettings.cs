@@ -14,8 +14,13 @@ internal sealed record EvaluatorSettings(
     int CoordinatorSnapshotEvery,
     TimeSpan AskTimeout,
     double ThrottlePairsPerSecond,
-    bool MemoryMapFiles = true)
+    bool MemoryMapFiles = true,
+    int MaxShards = EvaluatorSettings.DefaultMaxShards,
+    long MaxRunMemory = EvaluatorSettings.DefaultMaxRunMemory)
 {
+    public const int DefaultMaxShards = 100;
+    public const long DefaultMaxRunMemory = 4L << 30;
+
     public static EvaluatorSettings From(Config config)
     {
         var c = config.GetConfig("evaluator") ?? throw new ConfigurationException("missing the evaluator { } section");
@@ -30,10 +35,14 @@ internal sealed record EvaluatorSettings(
             c.GetInt("coordinator-snapshot-every"),
             c.GetTimeSpan("ask-timeout"),
             c.GetDouble("throttle-pairs-per-second"),
-            c.GetBoolean("memory-map-files", true));
+            c.GetBoolean("memory-map-files", true),
+            c.GetInt("sharding.max-shards", DefaultMaxShards),
+            c.GetByteSize("max-run-memory") ?? DefaultMaxRunMemory);
         if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
         if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
         if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");
+        if (s.MaxShards is <= 0 or > 100_000) throw new ConfigurationException("evaluator.sharding.max-shards must be between 1 and 100000");
+        if (s.MaxRunMemory <= 0) throw new ConfigurationException("evaluator.max-run-memory must be > 0");
         if (s.CoordinatorSnapshotEvery <= 0) throw new ConfigurationException("evaluator.coordinator-snapshot-every must be > 0");
         return s;
     }

@@ -40,6 +40,8 @@ internal static class NodeConfig
         ("EVALUATOR_DECODE_PARALLELISM", "evaluator.decode-parallelism"),
         ("EVALUATOR_COORDINATOR_SNAPSHOT_EVERY", "evaluator.coordinator-snapshot-every"),
         ("EVALUATOR_ASK_TIMEOUT", "evaluator.ask-timeout"),
+        ("EVALUATOR_MAX_SHARDS", "evaluator.sharding.max-shards"),
+        ("EVALUATOR_MAX_RUN_MEMORY", "evaluator.max-run-memory"),
         ("EVALUATOR_THROTTLE_PAIRS_PER_SECOND", "evaluator.throttle-pairs-per-second"),
         ("EVALUATOR_MEMORY_MAP_FILES", "evaluator.memory-map-files"),
         ("EVALUATOR_LOGLEVEL", "akka.loglevel"),
@@ -99,7 +101,12 @@ internal static class NodeConfig
             connection = $"Data Source={Path.Combine(dataDir, "evaluator.db")};Pooling=True";
         }
         var provider = config.GetString("akka.persistence.journal.sql.provider-name");
+        // Every node carries its entity placement as a role, so that members can compare it.
+        var roles = config.GetStringList("akka.cluster.roles")
+            .Where(r => !r.StartsWith(ShardingAgreement.RolePrefix, StringComparison.Ordinal))
+            .Append(ShardingAgreement.Role(config.GetInt("evaluator.sharding.max-shards", EvaluatorSettings.DefaultMaxShards)));
         config = new ConfigOverrides()
+            .Set("akka.cluster.roles", [.. roles])
             .Set("akka.persistence.journal.sql.connection-string", connection)
             .Set("akka.persistence.snapshot-store.sql.connection-string", connection)
             .Set("akka.persistence.snapshot-store.sql.provider-name", provider)

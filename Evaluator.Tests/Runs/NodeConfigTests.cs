@@ -23,4 +23,21 @@ public sealed class NodeConfigTests
         var serializer = system.Serialization.FindSerializerForType(message);
         Assert.Equal(("ClusterSingletonMessageSerializer", 14), (serializer.GetType().Name, serializer.Identifier));
     }
+
+    [Fact]
+    public void Max_shards_is_cluster_wide_configuration_and_every_node_carries_it_as_a_role()
+    {
+        // Never derived from the machine (it was max(10, cores x 10): nodes with other core
+        // counts placed a run's coordinator in different shards, and runs hung forever).
+        var config = NodeConfig.Load(environment: _ => null);
+        Assert.Equal(EvaluatorSettings.DefaultMaxShards, EvaluatorSettings.From(config).MaxShards);
+        Assert.Equal(100, EvaluatorSettings.DefaultMaxShards);
+        Assert.Contains("max-shards-100", config.GetStringList("akka.cluster.roles"));
+
+        var fromEnv = NodeConfig.Load(environment: v => v == "EVALUATOR_MAX_SHARDS" ? "64" : null);
+        Assert.Equal(64, EvaluatorSettings.From(fromEnv).MaxShards);
+        Assert.Contains("max-shards-64", fromEnv.GetStringList("akka.cluster.roles"));
+        Assert.DoesNotContain("max-shards-100", fromEnv.GetStringList("akka.cluster.roles"));
+        Assert.Contains("worker", fromEnv.GetStringList("akka.cluster.roles"));
+    }
 }
