@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 
@@ -38,6 +39,9 @@ internal sealed class RunState
                 return true;
             case RunResumed r:
                 ApplyResumed(r.SkipBad);
+                return true;
+            case RunRestamped t:
+                ApplyRestamped(t.Stamps);
                 return true;
             default:
                 return false;
@@ -105,6 +109,58 @@ internal sealed class RunState
         Status = AllFinal ? RunStatus.Completed : RunStatus.Running;
         Error = null;
     }
+
+    /// <summary>
+    /// Whether two starts of a run over files count the same thing whatever their partitioning:
+    /// the same spec and layout, and the same pairs in the same order (partitions are
+    /// consecutive slices of the sorted pair list).
+    /// </summary>
+    public static bool SameData(StartRun a, StartRun b) =>
+        !a.Ingest && !b.Ingest && a.Spec.Equals(b.Spec)
+        && a.Partitions.Select(p => p.Raw).Distinct().SequenceEqual(b.Partitions.Select(p => p.Raw).Distinct())
+        && a.Partitions.SelectMany(p => p.Pairs).SequenceEqual(b.Partitions.SelectMany(p => p.Pairs));
+
+    /// <summary>
+    /// The refusal of a resume (<paramref name="resume"/>, over the same pairs) whose pairs already
+    /// counted changed since the run was created (their stamps differ), or null. Pairs not yet
+    /// counted may change (e.g. a bad file fixed): the run counts them as they are now. Runs
+    /// without stamps (ingest, or created before stamps) cannot be checked.
+    /// </summary>
+    public RunInputsChanged? ChangedInputs(StartRun resume)
+    {
+        var start = Start!;
+        var pairCount = start.Partitions.Sum(p => p.Pairs.Length);
+        if (start.Stamps.Length != pairCount || resume.Stamps.Length != pairCount) return null;
+        var changed = new List<string>();
+        var total = 0;
+        var offset = 0;
+        foreach (var p in start.Partitions)
+        {
+            var counted = (int)Math.Min(Partials[p.Partition].Watermark, p.Pairs.Length);
+            for (var j = 0; j < counted; j++)
+            {
+                var (was, now) = (start.Stamps[offset + j], resume.Stamps[offset + j]);
+                if (was == now) continue;
+                total++;
+                if (changed.Count < 10)
+                {
+                    var pair = p.Pairs[j];
+                    changed.Add(was.GroundTruthLength != now.GroundTruthLength || was.GroundTruthTicks != now.GroundTruthTicks
+                        ? pair.GroundTruth
+                        : pair.Prediction);
+                }
+            }
+            offset += p.Pairs.Length;
+        }
+        if (total == 0) return null;
+        var more = total > changed.Count ? $" and {total - changed.Count} more" : "";
+        return new RunInputsChanged(start.RunId,
+            $"{total} pair(s) already counted changed since the run was created (size or modification time): " +
+            $"{string.Join(", ", changed)}{more}. Resuming would mix old and new data: restore the files, or start a new run (another --run-id)",
+            [.. changed]);
+    }
+
+    public void ApplyRestamped(ImmutableArray<PairStamp> stamps) => Start = Start! with { Stamps = stamps };
 
     /// <summary>Restores the state a persistence snapshot holds.</summary>
     public void Restore(CoordinatorSnapshot s)

@@ -49,7 +49,35 @@ internal static class RunLauncher
             : Workers(node) * Environment.ProcessorCount;
         var partitions = PairDiscovery.Partition(plan.Pairs, count, node.Settings.BatchPixels, plan.Raw);
         return new StartRun(plan.RunId, plan.Spec, partitions, plan.ExpectedPixels,
-            RunIds.Fingerprint(plan.Spec, partitions), plan.SkipBad);
+            RunIds.Fingerprint(plan.Spec, partitions), plan.SkipBad, Stamps: Stamps(partitions));
+    }
+
+    /// <summary>What identifies the content of every pair now, in the order of the partitions' pairs.</summary>
+    public static ImmutableArray<PairStamp> Stamps(ImmutableArray<PartitionAssignment> partitions)
+    {
+        var pairs = partitions.SelectMany(p => p.Pairs).ToArray();
+        var stamps = new PairStamp[pairs.Length];
+        Parallel.For(0, pairs.Length, i =>
+        {
+            var (gtLength, gtTicks) = Stamp(pairs[i].GroundTruth);
+            var (predLength, predTicks) = Stamp(pairs[i].Prediction);
+            stamps[i] = new PairStamp(gtLength, gtTicks, predLength, predTicks);
+        });
+        return [.. stamps];
+    }
+
+    private static (long Length, long Ticks) Stamp(string path)
+    {
+        if (path.Length == 0) return (0, 0);
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, -1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return (-1, -1);
+        }
     }
 
     /// <summary>Starts or resumes a run; throws <see cref="RunRejectedException"/> when refused.</summary>
@@ -60,6 +88,8 @@ internal static class RunLauncher
         {
             RunAccepted a => a,
             RunRejected r => throw new RunRejectedException(r.Reason),
+            // Bad input (exit 3): the files are not those the run counted.
+            RunInputsChanged c => throw new BadInputException($"run '{c.RunId}'", c.Reason),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };
     }
