@@ -80,7 +80,10 @@ internal sealed class RunState
         if (!p.Pixels.Representable)
             return $"count overflow: partition {p.Partition}'s pixel total would exceed the int64 range";
         Int128 cells = 0;
-        foreach (var c in p.Matrix.Cells) cells += c;
+        if (p.Matrix.IsAllocated)
+        {
+            foreach (var c in p.Matrix.Cells) cells += c;
+        }
         if (cells != p.Pixels.Counted)
             return $"partition {p.Partition}'s partial counts {p.Pixels.Counted} pixels but its matrix holds {cells}";
         Int128 counted = 0, ignored = 0, outOfRange = 0;

@@ -81,7 +81,10 @@ internal sealed class ShardLedger
         SentWatermark = resume.Watermark;
         AckedFinal = resume.Final; // the coordinator holds (persisted) the final partial it resumed us from
         _counter = previousCounter is not null && previousCounter.Spec.Equals(start.Spec) ? previousCounter : null;
-        foreach (var c in _matrix.Cells) _cellBound = Math.Max(_cellBound, c);
+        if (_matrix.IsAllocated) // an empty resume holds no cells: allocated with the first count
+        {
+            foreach (var c in _matrix.Cells) _cellBound = Math.Max(_cellBound, c);
+        }
     }
 
     public StartPartition Start { get; }
