@@ -85,6 +85,7 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             var coordinators = await sharding.StartAsync(EntityIds.CoordinatorRegion,
                 runId => CoordinatorActor.Props(runId, settings, shards, mediator),
                 shardingSettings, new EntityIds.RunExtractor(maxShards));
+            if (settings.ResumeUnfinishedRuns) _ = UnfinishedRuns.ResumeAsync(system, coordinators);
             return new EvaluatorNode(system, settings, coordinators, shards, mediator);
         }
         catch

@@ -16,7 +16,8 @@ internal sealed record EvaluatorSettings(
     double ThrottlePairsPerSecond,
     bool MemoryMapFiles = true,
     int MaxShards = EvaluatorSettings.DefaultMaxShards,
-    long MaxRunMemory = EvaluatorSettings.DefaultMaxRunMemory)
+    long MaxRunMemory = EvaluatorSettings.DefaultMaxRunMemory,
+    bool ResumeUnfinishedRuns = false)
 {
     public const int DefaultMaxShards = 100;
     public const long DefaultMaxRunMemory = 4L << 30;
@@ -37,7 +38,8 @@ internal sealed record EvaluatorSettings(
             c.GetDouble("throttle-pairs-per-second"),
             c.GetBoolean("memory-map-files", true),
             c.GetInt("sharding.max-shards", DefaultMaxShards),
-            c.GetByteSize("max-run-memory") ?? DefaultMaxRunMemory);
+            c.GetByteSize("max-run-memory") ?? DefaultMaxRunMemory,
+            c.GetBoolean("resume-unfinished-runs", false));
         if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
         if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
         if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");

@@ -42,6 +42,7 @@ internal static class NodeConfig
         ("EVALUATOR_ASK_TIMEOUT", "evaluator.ask-timeout"),
         ("EVALUATOR_MAX_SHARDS", "evaluator.sharding.max-shards"),
         ("EVALUATOR_MAX_RUN_MEMORY", "evaluator.max-run-memory"),
+        ("EVALUATOR_RESUME_UNFINISHED_RUNS", "evaluator.resume-unfinished-runs"),
         ("EVALUATOR_THROTTLE_PAIRS_PER_SECOND", "evaluator.throttle-pairs-per-second"),
         ("EVALUATOR_MEMORY_MAP_FILES", "evaluator.memory-map-files"),
         ("EVALUATOR_LOGLEVEL", "akka.loglevel"),
