@@ -71,21 +71,15 @@ internal sealed class RunState
     }
 
     /// <summary>
-    /// Why <paramref name="p"/> cannot replace its partition's partial, or null: its pixel counts
-    /// or its matrix disagree, or the run's totals (any pixel counter, the pixel total, any
-    /// cell) would no longer fit an int64. Never throws; O(C²).
+    /// Why <paramref name="p"/> cannot replace its partition's partial, or null: the run's totals
+    /// (any pixel counter, the pixel total, and so any cell) would no longer fit an int64. A
+    /// partial's matrix sums to its counted pixels (its ledger checks every batch), so every cell
+    /// of the run's matrix is at most the run's counted total. Never throws; O(partitions).
     /// </summary>
     public string? Refusal(PartitionPartial p)
     {
         if (!p.Pixels.Representable)
             return $"count overflow: partition {p.Partition}'s pixel total would exceed the int64 range";
-        Int128 cells = 0;
-        if (p.Matrix.IsAllocated)
-        {
-            foreach (var c in p.Matrix.Cells) cells += c;
-        }
-        if (cells != p.Pixels.Counted)
-            return $"partition {p.Partition}'s partial counts {p.Pixels.Counted} pixels but its matrix holds {cells}";
         Int128 counted = 0, ignored = 0, outOfRange = 0;
         foreach (var held in Partials)
         {
