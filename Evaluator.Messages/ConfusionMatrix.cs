@@ -4,10 +4,13 @@ namespace Evaluator.Messages;
 /// A C×C confusion matrix of exact int64 counts: rows are ground truth, columns prediction.
 /// Cells are never negative; every merge is checked (exact or a
 /// <see cref="CountOverflowException"/>, never a silent wrap). Value equality.
+/// A matrix holds no cells until something is counted into it (a run's idle partitions hold
+/// kilobytes, not C² × 8 bytes each): reads of an untouched matrix see zeros.
 /// </summary>
 public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
 {
-    private readonly long[] _cells;
+    // Null until the first count: all zeros.
+    private long[]? _cells;
 
     public ConfusionMatrix(int numClasses)
     {
@@ -15,10 +18,9 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
             throw new InvalidRunSpecException(
                 $"number of classes is {numClasses}: it must be between {RunSpec.MinClasses} and {RunSpec.MaxClasses}");
         NumClasses = numClasses;
-        _cells = new long[numClasses * numClasses];
     }
 
-    private ConfusionMatrix(int numClasses, long[] cells)
+    private ConfusionMatrix(int numClasses, long[]? cells)
     {
         NumClasses = numClasses;
         _cells = cells;
@@ -39,22 +41,27 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
 
     public int NumClasses { get; }
 
-    public long this[int truth, int prediction] => _cells[truth * NumClasses + prediction];
+    public long this[int truth, int prediction] => _cells is null ? 0 : _cells[truth * NumClasses + prediction];
 
-    /// <summary>All cells, row-major.</summary>
-    public ReadOnlySpan<long> Cells => _cells;
+    /// <summary>Whether the matrix holds its C² cells (false: nothing was ever counted into it, all zeros).</summary>
+    public bool IsAllocated => _cells is not null;
+
+    private long[] Dense => _cells ??= new long[NumClasses * NumClasses];
+
+    /// <summary>All cells, row-major (allocates them if the matrix holds none: see <see cref="IsAllocated"/>).</summary>
+    public ReadOnlySpan<long> Cells => Dense;
 
     /// <summary>
     /// Row-major cells for a counting kernel to increment in place. Only counting code that
     /// adds non-negative amounts far below 2^63 per call may use it; everything else merges.
     /// </summary>
-    public Span<long> CellsForCounting => _cells;
+    public Span<long> CellsForCounting => Dense;
 
     /// <summary>Adds <paramref name="count"/> (≥ 0) to one cell, checked.</summary>
     public void Add(int truth, int prediction, long count)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), "a count cannot be negative");
-        ref var cell = ref _cells[truth * NumClasses + prediction];
+        ref var cell = ref Dense[truth * NumClasses + prediction];
         try
         {
             cell = checked(cell + count);
@@ -70,13 +77,19 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
     {
         if (other.NumClasses != NumClasses)
             throw new InvalidRunSpecException($"cannot merge a {other.NumClasses}-class matrix into a {NumClasses}-class one");
-        var src = other._cells;
-        for (var i = 0; i < _cells.Length; i++)
+        if (other._cells is not { } src) return;
+        if (_cells is null)
         {
-            if (_cells[i] > long.MaxValue - src[i])
+            _cells = (long[])src.Clone();
+            return;
+        }
+        var cells = _cells;
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (cells[i] > long.MaxValue - src[i])
                 throw new CountOverflowException($"cell ({i / NumClasses}, {i % NumClasses})");
         }
-        for (var i = 0; i < _cells.Length; i++) _cells[i] += src[i];
+        for (var i = 0; i < cells.Length; i++) cells[i] += src[i];
     }
 
     /// <summary>The exact sum of several matrices of the same size.</summary>
@@ -87,9 +100,12 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
         return total;
     }
 
-    public ConfusionMatrix Clone() => new(NumClasses, (long[])_cells.Clone());
+    public ConfusionMatrix Clone() => new(NumClasses, (long[]?)_cells?.Clone());
 
-    public void Clear() => Array.Clear(_cells);
+    public void Clear()
+    {
+        if (_cells is not null) Array.Clear(_cells);
+    }
 
     /// <summary>Pixels counted: the sum of all cells.</summary>
     public long Total
@@ -97,7 +113,7 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
         get
         {
             long s = 0;
-            foreach (var c in _cells) s = checked(s + c);
+            foreach (var c in _cells ?? []) s = checked(s + c);
             return s;
         }
     }
@@ -116,6 +132,7 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
     /// <summary>Ground-truth pixels of class <paramref name="c"/> (its support).</summary>
     public long RowSum(int c)
     {
+        if (_cells is null) return 0;
         long s = 0;
         foreach (var v in _cells.AsSpan(c * NumClasses, NumClasses)) s = checked(s + v);
         return s;
@@ -130,7 +147,8 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
     }
 
     public long[][] ToRows() =>
-        Enumerable.Range(0, NumClasses).Select(t => _cells.AsSpan(t * NumClasses, NumClasses).ToArray()).ToArray();
+        Enumerable.Range(0, NumClasses)
+            .Select(t => _cells is null ? new long[NumClasses] : _cells.AsSpan(t * NumClasses, NumClasses).ToArray()).ToArray();
 
     // ---- wire form ------------------------------------------------------------------------
     // Hand-written because no library gives a sparse varint int64 matrix: a confusion matrix
@@ -145,19 +163,20 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
 
     public byte[] ToBytes()
     {
+        var cells = _cells ?? [];
         var nonZero = 0;
-        foreach (var c in _cells) if (c != 0) nonZero++;
+        foreach (var c in cells) if (c != 0) nonZero++;
         var buffer = new byte[1 + 10 + 10 + nonZero * 20];
         var pos = 0;
         buffer[pos++] = WireVersion;
         pos += VarInt.Write(buffer.AsSpan(pos), (ulong)NumClasses);
         pos += VarInt.Write(buffer.AsSpan(pos), (ulong)nonZero);
         var previous = -1L;
-        for (var i = 0; i < _cells.Length; i++)
+        for (var i = 0; i < cells.Length; i++)
         {
-            if (_cells[i] == 0) continue;
+            if (cells[i] == 0) continue;
             pos += VarInt.Write(buffer.AsSpan(pos), (ulong)(i - previous));
-            pos += VarInt.Write(buffer.AsSpan(pos), (ulong)_cells[i]);
+            pos += VarInt.Write(buffer.AsSpan(pos), (ulong)cells[i]);
             previous = i;
         }
         return buffer.AsSpan(0, pos).ToArray();
@@ -174,18 +193,19 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
             throw new WireFormatException(what, $"{c} classes is outside [{RunSpec.MinClasses}, {RunSpec.MaxClasses}]");
         var m = new ConfusionMatrix((int)c);
         var n = VarInt.Read(bytes, ref pos, what);
-        if (n > (ulong)m._cells.Length) throw new WireFormatException(what, $"{n} non-zero cells in a {c}×{c} matrix");
+        var length = (long)c * (long)c;
+        if (n > (ulong)length) throw new WireFormatException(what, $"{n} non-zero cells in a {c}×{c} matrix");
         var index = -1L;
         for (ulong k = 0; k < n; k++)
         {
             var gap = VarInt.Read(bytes, ref pos, what);
             var value = VarInt.Read(bytes, ref pos, what);
-            if (gap == 0 || gap > (ulong)m._cells.Length || index + (long)gap >= m._cells.Length)
+            if (gap == 0 || gap > (ulong)length || index + (long)gap >= length)
                 throw new WireFormatException(what, $"cell index past the end of a {c}×{c} matrix");
             if (value == 0 || value > long.MaxValue)
                 throw new WireFormatException(what, $"cell value {value} is not a positive int64");
             index += (long)gap;
-            m._cells[index] = (long)value;
+            m.Dense[index] = (long)value;
         }
         if (pos != bytes.Length) throw new WireFormatException(what, $"{bytes.Length - pos} trailing bytes");
         return m;
@@ -194,7 +214,14 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
     // ---- equality -----------------------------------------------------------------------
 
     public bool Equals(ConfusionMatrix? other) =>
-        other is not null && other.NumClasses == NumClasses && _cells.AsSpan().SequenceEqual(other._cells);
+        other is not null && other.NumClasses == NumClasses
+        && (_cells, other._cells) switch
+        {
+            (null, null) => true,
+            (null, { } b) => !b.AsSpan().ContainsAnyExcept(0L),
+            ({ } a, null) => !a.AsSpan().ContainsAnyExcept(0L),
+            ({ } a, { } b) => a.AsSpan().SequenceEqual(b),
+        };
 
     public override bool Equals(object? obj) => Equals(obj as ConfusionMatrix);
 
@@ -202,7 +229,14 @@ public sealed class ConfusionMatrix : IEquatable<ConfusionMatrix>
     {
         var h = new HashCode();
         h.Add(NumClasses);
-        h.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_cells.AsSpan()));
+        // The non-zero cells: the same for an untouched matrix and an allocated one of zeros.
+        var cells = _cells ?? [];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (cells[i] == 0) continue;
+            h.Add(i);
+            h.Add(cells[i]);
+        }
         return h.ToHashCode();
     }
 

@@ -7,6 +7,12 @@ public readonly record struct PixelCounts(long Counted, long Ignored, long OutOf
 
     public long Total => checked(Counted + Ignored + OutOfRange);
 
+    /// <summary>The total, exact even where it does not fit an int64 (never throws).</summary>
+    public Int128 WideTotal => (Int128)Counted + Ignored + OutOfRange;
+
+    /// <summary>Whether <see cref="Total"/> fits an int64 (and no counter is negative).</summary>
+    public bool Representable => Counted >= 0 && Ignored >= 0 && OutOfRange >= 0 && WideTotal <= long.MaxValue;
+
     public PixelCounts Add(PixelCounts other)
     {
         try

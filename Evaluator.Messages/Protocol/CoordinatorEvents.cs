@@ -14,6 +14,14 @@ public sealed record RunFailed(int Partition, string Error) : IEvaluatorMessage;
 /// <summary>Persisted: a failed run was started again (same fingerprint), possibly with --skip-bad.</summary>
 public sealed record RunResumed(bool SkipBad) : IEvaluatorMessage;
 
+/// <summary>Persisted: a resume was accepted whose pairs not yet counted changed; they are identified so now.</summary>
+public sealed record RunRestamped(ImmutableArray<PairStamp> Stamps) : IEvaluatorMessage
+{
+    public bool Equals(RunRestamped? o) => o is not null && Stamps.SequenceEqual(o.Stamps);
+
+    public override int GetHashCode() => Stamps.Length;
+}
+
 /// <summary>Persisted snapshot of the coordinator's whole state (bounds recovery time).</summary>
 public sealed record CoordinatorSnapshot(StartRun Start, ImmutableArray<PartitionPartial> Partials, RunStatus Status,
     string? Error, long SnapshotNumber) : IEvaluatorMessage

@@ -28,14 +28,20 @@ public sealed record PartitionFailed(string RunId, int Partition, long Watermark
 /// <summary>Creates a run, or resumes the run of that id if it has the same fingerprint.</summary>
 /// <remarks>
 /// An <see cref="Ingest"/> run has no files: clients push its batches (HTTP) until it is completed.
+/// <see cref="Stamps"/> identify the content of every pair (in the order of the partitions'
+/// pairs, one after the other) when the run was created; empty for ingest runs and for runs
+/// created before stamps were recorded.
 /// </remarks>
 public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<PartitionAssignment> Partitions,
-    long ExpectedPixels, string Fingerprint, bool SkipBad, bool Ingest = false) : IRunMessage
+    long ExpectedPixels, string Fingerprint, bool SkipBad, bool Ingest = false, ImmutableArray<PairStamp> Stamps = default)
+    : IRunMessage
 {
+    public ImmutableArray<PairStamp> Stamps { get; init; } = Stamps.IsDefault ? [] : Stamps;
+
     public bool Equals(StartRun? o) =>
         o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
         && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad
-        && Ingest == o.Ingest;
+        && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps);
 
     public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
 }
@@ -43,6 +49,18 @@ public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<Partiti
 public sealed record RunAccepted(string RunId, bool Resumed, RunSnapshot Snapshot) : IRunMessage;
 
 public sealed record RunRejected(string RunId, string Reason) : IRunMessage;
+
+/// <summary>
+/// A resume refused because files of pairs already counted changed since the run was created
+/// (<see cref="Files"/>: up to ten of them); resuming would mix old and new data.
+/// </summary>
+public sealed record RunInputsChanged(string RunId, string Reason, ImmutableArray<string> Files) : IRunMessage
+{
+    public bool Equals(RunInputsChanged? o) =>
+        o is not null && RunId == o.RunId && Reason == o.Reason && Files.SequenceEqual(o.Files);
+
+    public override int GetHashCode() => HashCode.Combine(RunId, Reason);
+}
 
 /// <summary>Asks for the run's latest snapshot; answered by a <see cref="RunSnapshot"/> or <see cref="RunUnknown"/>.</summary>
 public sealed record GetSnapshot(string RunId) : IRunMessage;

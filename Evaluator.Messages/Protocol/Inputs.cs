@@ -8,6 +8,14 @@ public sealed record FilePair(string GroundTruth, string Prediction)
     public string Name => Path.GetFileName(GroundTruth);
 }
 
+/// <summary>
+/// What identifies the content of a pair's files when its run was created: their sizes and
+/// last-write times (UTC ticks; -1 for a file that could not be read, 0 for an absent partner).
+/// A resume whose counted pairs no longer match is refused (a same-size rewrite that also keeps
+/// the modification time is not detected: nothing short of hashing every file would).
+/// </summary>
+public sealed record PairStamp(long GroundTruthLength, long GroundTruthTicks, long PredictionLength, long PredictionTicks);
+
 /// <summary>A pair that could not be counted, and why (recorded with --skip-bad).</summary>
 public sealed record BadPair(string GroundTruth, string Prediction, string Error);
 

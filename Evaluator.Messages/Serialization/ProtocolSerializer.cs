@@ -28,7 +28,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     /// <summary>
     /// The whole protocol but its <see cref="ILocalMessage"/>s, one entry a type (retired
-    /// manifests: "B", "SI", "SA", "SC", "SF", the stream protocol, never persisted). Manifests
+    /// manifests: "B", "SI", "SA", "SC", "SF", the stream protocol, never persisted; "SR", "E-RS"
+    /// and "S-C" are still read: see <see cref="ReadOnly"/>). Manifests
     /// and layouts are the wire format: journals hold them, so an entry's manifest and field
     /// order never change (add a new entry instead).
     /// </summary>
@@ -57,7 +58,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             w.Var(f.Watermark);
             w.String(f.Error);
         }, static (ref WireReader r) => new PartitionFailed(r.String(), r.Int(), r.Var(), r.String())),
-        On<StartRun>("SR", (w, s) => w.Start(s), static (ref WireReader r) => r.Start()),
+        On<StartRun>("SR2", (w, s) =>
+        {
+            w.Start(s);
+            w.Stamps(s.Stamps);
+        }, static (ref WireReader r) => r.Start() with { Stamps = r.Stamps() }),
         On<RunAccepted>("RA", (w, a) =>
         {
             w.String(a.RunId);
@@ -69,10 +74,21 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             w.String(x.RunId);
             w.String(x.Reason);
         }, static (ref WireReader r) => new RunRejected(r.String(), r.String())),
+        On<RunInputsChanged>("RIC", (w, x) =>
+        {
+            w.String(x.RunId);
+            w.String(x.Reason);
+            w.List(x.Files, w.String);
+        }, static (ref WireReader r) =>
+            new RunInputsChanged(r.String(), r.String(), WireReader.ReadList(ref r, static (ref WireReader x) => x.String()))),
         On<GetSnapshot>("GS", (w, g) => w.String(g.RunId), static (ref WireReader r) => new GetSnapshot(r.String())),
         On<RunUnknown>("RU", (w, u) => w.String(u.RunId), static (ref WireReader r) => new RunUnknown(r.String())),
         On<RunSnapshot>("RS", (w, s) => w.Snapshot(s), static (ref WireReader r) => r.Snapshot()),
-        On<RunStarted>("E-RS", (w, e) => w.Start(e.Start), static (ref WireReader r) => new RunStarted(r.Start())),
+        On<RunStarted>("E-RS2", (w, e) =>
+        {
+            w.Start(e.Start);
+            w.Stamps(e.Start.Stamps);
+        }, static (ref WireReader r) => new RunStarted(r.Start() with { Stamps = r.Stamps() })),
         On<PartialRecorded>("E-PR", (w, e) => w.Partial(e.Partial), static (ref WireReader r) => new PartialRecorded(r.Partial())),
         On<RunFailed>("E-RF", (w, e) =>
         {
@@ -80,15 +96,20 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             w.String(e.Error);
         }, static (ref WireReader r) => new RunFailed(r.Int(), r.String())),
         On<RunResumed>("E-RR", (w, e) => w.Bool(e.SkipBad), static (ref WireReader r) => new RunResumed(r.Bool())),
-        On<CoordinatorSnapshot>("S-C", (w, s) =>
+        On<RunRestamped>("E-RT", (w, e) => w.Stamps(e.Stamps), static (ref WireReader r) => new RunRestamped(r.Stamps())),
+        On<CoordinatorSnapshot>("S-C2", (w, s) =>
         {
             w.Start(s.Start);
             w.List(s.Partials, w.Partial);
             w.Byte((byte)s.Status);
             w.NullableString(s.Error);
             w.Var(s.SnapshotNumber);
-        }, static (ref WireReader r) => new CoordinatorSnapshot(r.Start(),
-            WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()), (RunStatus)r.Byte(), r.NullableString(), r.Var())),
+            w.Stamps(s.Start.Stamps);
+        }, static (ref WireReader r) =>
+        {
+            var s = ReadSnapshotV1(ref r);
+            return s with { Start = s.Start with { Stamps = r.Stamps() } };
+        }),
         On<IngestBatch>("IB", (w, b) =>
         {
             w.Key(b.RunId, b.Partition);
@@ -118,8 +139,29 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         On<CompletePartition>("CP", (w, c) => w.Key(c.RunId, c.Partition), static (ref WireReader r) => new CompletePartition(r.String(), r.Int())),
     ];
 
+    /// <summary>
+    /// Manifests no longer written but still read (journals and snapshots hold them): the forms
+    /// of StartRun, RunStarted and CoordinatorSnapshot before pair stamps (they read with none).
+    /// </summary>
+    private static readonly Entry[] ReadOnly =
+    [
+        On<StartRun>("SR", (w, s) => w.Start(s), static (ref WireReader r) => r.Start()),
+        On<RunStarted>("E-RS", (w, e) => w.Start(e.Start), static (ref WireReader r) => new RunStarted(r.Start())),
+        On<CoordinatorSnapshot>("S-C", (w, s) =>
+        {
+            w.Start(s.Start);
+            w.List(s.Partials, w.Partial);
+            w.Byte((byte)s.Status);
+            w.NullableString(s.Error);
+            w.Var(s.SnapshotNumber);
+        }, static (ref WireReader r) => ReadSnapshotV1(ref r)),
+    ];
+
+    private static CoordinatorSnapshot ReadSnapshotV1(ref WireReader r) => new(r.Start(),
+        WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()), (RunStatus)r.Byte(), r.NullableString(), r.Var());
+
     private static readonly Dictionary<Type, Entry> ByType = Table.ToDictionary(e => e.Type);
-    private static readonly Dictionary<string, Entry> ByManifest = Table.ToDictionary(e => e.Manifest);
+    private static readonly Dictionary<string, Entry> ByManifest = Table.Concat(ReadOnly).ToDictionary(e => e.Manifest);
 
     /// <summary>Every type this serializer knows (tests check the protocol has no other).</summary>
     public static IReadOnlyCollection<Type> KnownTypes => ByType.Keys;

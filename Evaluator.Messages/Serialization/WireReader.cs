@@ -126,6 +126,9 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
     public StartRun Start() =>
         new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 
+    public ImmutableArray<PairStamp> Stamps() =>
+        ReadList(ref this, static (ref WireReader r) => new PairStamp(r.Var(), r.Var(), r.Var(), r.Var()));
+
     public RunSnapshot Snapshot() =>
         new(String(), Var(), DateTimeOffset.FromUnixTimeMilliseconds(Var()), Spec(), Matrix(), Pixels(), Var(),
             ReadList(ref this, static (ref WireReader r) => new PartitionProgress(r.Int(), r.Var(), r.Var(), r.Var(), r.Bool())),

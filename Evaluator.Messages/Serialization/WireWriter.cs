@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Immutable;
 using System.Text;
 using Evaluator.Messages.Protocol;
 
@@ -156,6 +157,15 @@ public sealed class WireWriter
         Bool(s.SkipBad);
         Bool(s.Ingest);
     }
+
+    /// <summary>The stamps of a <see cref="StartRun"/>: written after it, in the manifests that have them.</summary>
+    public void Stamps(ImmutableArray<PairStamp> stamps) => List(stamps, st =>
+    {
+        Var(st.GroundTruthLength);
+        Var(st.GroundTruthTicks);
+        Var(st.PredictionLength);
+        Var(st.PredictionTicks);
+    });
 
     public void Snapshot(RunSnapshot s)
     {

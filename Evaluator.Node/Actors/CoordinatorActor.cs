@@ -51,6 +51,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Recover<PartialRecorded>(e => ApplyPartial(e.Partial));
         Recover<RunFailed>(e => ApplyFailed(e.Error));
         Recover<RunResumed>(e => ApplyResumed(e.SkipBad));
+        Recover<RunRestamped>(e => _state.ApplyRestamped(e.Stamps));
         Recover<SnapshotOffer>(o =>
         {
             var s = (CoordinatorSnapshot)o.Snapshot;
@@ -138,11 +139,35 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        // A run's partitioning is fixed when it is created: a resume over the same spec and
+        // pairs is accepted however the request partitioned them (it came from the workers up
+        // and the cores of the moment) and continues with the stored partitions.
         if (start.Fingerprint != _state.Start.Fingerprint)
         {
-            Sender.Tell(new RunRejected(_runId,
-                $"run '{_runId}' already exists with a different spec or dataset; use another --run-id"));
+            if (!RunState.SameData(start, _state.Start))
+            {
+                var counts = start.Partitions.Length != _state.Start.Partitions.Length && start.Ingest
+                    ? $" ({_state.Start.Partitions.Length} partitions, not {start.Partitions.Length})"
+                    : "";
+                Sender.Tell(new RunRejected(_runId,
+                    $"run '{_runId}' already exists with a different spec or dataset{counts}; use another --run-id"));
+                return;
+            }
+            _log.Warning("run {0}: resumed with its stored {1} partitions (the request had {2})", _runId,
+                _state.Start.Partitions.Length, start.Partitions.Length);
+        }
+
+        if (_state.ChangedInputs(start) is { } changed)
+        {
+            Sender.Tell(changed);
             return;
+        }
+        if (_state.Start.Stamps.Length > 0 && start.Stamps.Length == _state.Start.Stamps.Length
+            && !start.Stamps.SequenceEqual(_state.Start.Stamps))
+        {
+            // Only pairs not counted yet changed: they will be counted as they are now, so a
+            // later resume compares with what they are now.
+            Persist(new RunRestamped(start.Stamps), e => _state.ApplyRestamped(e.Stamps));
         }
 
         if (_state.Status == RunStatus.Failed || start.SkipBad != _state.Start.SkipBad)
@@ -189,6 +214,14 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new PartialAccepted(_runId, p.Partition, held.Watermark, held.Final));
             return;
         }
+        if (_state.Refusal(p) is { } refusal)
+        {
+            // Counts the run cannot represent: refused, and the run fails with the reason
+            // (rather than a snapshot that throws on every read, forever).
+            if (_state.Status == RunStatus.Running) FailRun(p.Partition, refusal);
+            else _log.Warning("run {0}: partial of partition {1} refused: {2}", _runId, p.Partition, refusal);
+            return;
+        }
         var sender = Sender;
         Persist(new PartialRecorded(p), e =>
         {
@@ -208,11 +241,15 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     private void OnFailed(PartitionFailed f)
     {
         if (_state.Start is null || _state.Status != RunStatus.Running) return;
-        var error = f.Error;
-        Persist(new RunFailed(f.Partition, error), _ =>
+        FailRun(f.Partition, f.Error);
+    }
+
+    private void FailRun(int partition, string error)
+    {
+        Persist(new RunFailed(partition, error), _ =>
         {
             ApplyFailed(error);
-            _log.Warning("run {0}: failed in partition {1}: {2}", _runId, f.Partition, error);
+            _log.Warning("run {0}: failed in partition {1}: {2}", _runId, partition, error);
             // Fail fast: stop the other partitions; what they counted is kept.
             for (var i = 0; i < _state.Partials.Length; i++)
             {

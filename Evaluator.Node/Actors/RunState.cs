@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 
@@ -39,6 +40,9 @@ internal sealed class RunState
             case RunResumed r:
                 ApplyResumed(r.SkipBad);
                 return true;
+            case RunRestamped t:
+                ApplyRestamped(t.Stamps);
+                return true;
             default:
                 return false;
         }
@@ -54,8 +58,40 @@ internal sealed class RunState
 
     public void ApplyPartial(PartitionPartial p)
     {
+        // A journal written before totals were checked at ingest may hold a partial whose counts
+        // cannot be represented: the run fails with the reason, and the partial is not kept
+        // (so every total of the run stays an exact int64).
+        if (Refusal(p) is { } refusal)
+        {
+            ApplyFailed(refusal);
+            return;
+        }
         Partials[p.Partition] = p;
         if (Status == RunStatus.Running && AllFinal) Status = RunStatus.Completed;
+    }
+
+    /// <summary>
+    /// Why <paramref name="p"/> cannot replace its partition's partial, or null: the run's totals
+    /// (any pixel counter, the pixel total, and so any cell) would no longer fit an int64. A
+    /// partial's matrix sums to its counted pixels (its ledger checks every batch), so every cell
+    /// of the run's matrix is at most the run's counted total. Never throws; O(partitions).
+    /// </summary>
+    public string? Refusal(PartitionPartial p)
+    {
+        if (!p.Pixels.Representable)
+            return $"count overflow: partition {p.Partition}'s pixel total would exceed the int64 range";
+        Int128 counted = 0, ignored = 0, outOfRange = 0;
+        foreach (var held in Partials)
+        {
+            var q = held.Partition == p.Partition ? p : held;
+            counted += q.Pixels.Counted;
+            ignored += q.Pixels.Ignored;
+            outOfRange += q.Pixels.OutOfRange;
+        }
+        // Every cell of the sum is at most the counted total, so this bounds the matrix too.
+        return counted + ignored + outOfRange > long.MaxValue
+            ? $"count overflow: the run's pixel total would exceed the int64 range with partition {p.Partition}'s partial (watermark {p.Watermark})"
+            : null;
     }
 
     public void ApplyFailed(string error)
@@ -71,13 +107,69 @@ internal sealed class RunState
         Error = null;
     }
 
+    /// <summary>
+    /// Whether two starts of a run over files count the same thing whatever their partitioning:
+    /// the same spec and layout, and the same pairs in the same order (partitions are
+    /// consecutive slices of the sorted pair list).
+    /// </summary>
+    public static bool SameData(StartRun a, StartRun b) =>
+        !a.Ingest && !b.Ingest && a.Spec.Equals(b.Spec)
+        && a.Partitions.Select(p => p.Raw).Distinct().SequenceEqual(b.Partitions.Select(p => p.Raw).Distinct())
+        && a.Partitions.SelectMany(p => p.Pairs).SequenceEqual(b.Partitions.SelectMany(p => p.Pairs));
+
+    /// <summary>
+    /// The refusal of a resume (<paramref name="resume"/>, over the same pairs) whose pairs already
+    /// counted changed since the run was created (their stamps differ), or null. Pairs not yet
+    /// counted may change (e.g. a bad file fixed): the run counts them as they are now. Runs
+    /// without stamps (ingest, or created before stamps) cannot be checked.
+    /// </summary>
+    public RunInputsChanged? ChangedInputs(StartRun resume)
+    {
+        var start = Start!;
+        var pairCount = start.Partitions.Sum(p => p.Pairs.Length);
+        if (start.Stamps.Length != pairCount || resume.Stamps.Length != pairCount) return null;
+        var changed = new List<string>();
+        var total = 0;
+        var offset = 0;
+        foreach (var p in start.Partitions)
+        {
+            var counted = (int)Math.Min(Partials[p.Partition].Watermark, p.Pairs.Length);
+            for (var j = 0; j < counted; j++)
+            {
+                var (was, now) = (start.Stamps[offset + j], resume.Stamps[offset + j]);
+                if (was == now) continue;
+                total++;
+                if (changed.Count < 10)
+                {
+                    var pair = p.Pairs[j];
+                    changed.Add(was.GroundTruthLength != now.GroundTruthLength || was.GroundTruthTicks != now.GroundTruthTicks
+                        ? pair.GroundTruth
+                        : pair.Prediction);
+                }
+            }
+            offset += p.Pairs.Length;
+        }
+        if (total == 0) return null;
+        var more = total > changed.Count ? $" and {total - changed.Count} more" : "";
+        return new RunInputsChanged(start.RunId,
+            $"{total} pair(s) already counted changed since the run was created (size or modification time): " +
+            $"{string.Join(", ", changed)}{more}. Resuming would mix old and new data: restore the files, or start a new run (another --run-id)",
+            [.. changed]);
+    }
+
+    public void ApplyRestamped(ImmutableArray<PairStamp> stamps) => Start = Start! with { Stamps = stamps };
+
     /// <summary>Restores the state a persistence snapshot holds.</summary>
     public void Restore(CoordinatorSnapshot s)
     {
         ApplyStart(s.Start);
-        foreach (var p in s.Partials) Partials[p.Partition] = p;
         Status = s.Status;
         Error = s.Error;
+        foreach (var p in s.Partials)
+        {
+            if (Refusal(p) is { } refusal) ApplyFailed(refusal);
+            else Partials[p.Partition] = p;
+        }
     }
 
     /// <summary>The exact sum of the partials.</summary>

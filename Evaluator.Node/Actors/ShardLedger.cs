@@ -38,7 +38,8 @@ internal readonly record struct LedgerStep(LedgerOutcome Outcome, string? Error 
 /// matrix, pixel counts, bad pairs)</c> where the matrix holds exactly batches [0, watermark),
 /// the seq rules (duplicate, gap, next), the pair being counted slice by slice, and what the
 /// coordinator has acknowledged. Every operation is all-or-nothing: one that is refused (bad
-/// labels, wrong shape or class count, an overflow of a cell or of a pixel counter) leaves the
+/// labels, wrong shape or class count, an overflow of a cell, of a pixel counter or of the
+/// partition's pixel total) leaves the
 /// ledger exactly as it was, so a client's retry cannot count a batch twice.
 /// </summary>
 /// <remarks>
@@ -80,7 +81,10 @@ internal sealed class ShardLedger
         SentWatermark = resume.Watermark;
         AckedFinal = resume.Final; // the coordinator holds (persisted) the final partial it resumed us from
         _counter = previousCounter is not null && previousCounter.Spec.Equals(start.Spec) ? previousCounter : null;
-        foreach (var c in _matrix.Cells) _cellBound = Math.Max(_cellBound, c);
+        if (_matrix.IsAllocated) // an empty resume holds no cells: allocated with the first count
+        {
+            foreach (var c in _matrix.Cells) _cellBound = Math.Max(_cellBound, c);
+        }
     }
 
     public StartPartition Start { get; }
@@ -236,8 +240,7 @@ internal sealed class ShardLedger
     private void CountAndCommit(LabelArray gt, LabelArray pred, int offset, int length, string source)
     {
         var headroom = long.MaxValue - length;
-        if (_cellBound <= headroom && Pixels.Counted <= headroom && Pixels.Ignored <= headroom
-            && Pixels.OutOfRange <= headroom)
+        if (_cellBound <= headroom && Pixels.WideTotal <= headroom)
         {
             // Nothing can overflow: the kernel either throws before touching the matrix or counts it all.
             var counts = LabelCounting.Count(Counter, gt, pred, offset, length, _matrix, source);
@@ -254,6 +257,9 @@ internal sealed class ShardLedger
     private void Commit(ConfusionMatrix matrix, PixelCounts pixels)
     {
         var sum = Pixels + pixels; // throws before anything changed
+        // The partition's pixel total (counted + ignored + out of range) must fit an int64 too:
+        // a snapshot, a progress line and the run's total all add it up.
+        if (!sum.Representable) throw new CountOverflowException($"partition {Start.Partition}'s pixel total");
         _matrix.Merge(matrix);     // checks every cell before it changes any
         Pixels = sum;
         Advance(pixels.Counted);

@@ -54,6 +54,7 @@ internal static class RunEndpoints
             {
                 return Problems.Problem(409, "run exists", e.Message);
             }
+            catch (InvalidRunSpecException e) { return Problems.Problem(422, "run too large", e.Message); }
         });
 
         app.MapGet("/runs", async (CancellationToken cancel) =>

@@ -48,8 +48,58 @@ internal static class RunLauncher
             : node.Settings.Partitions > 0 ? node.Settings.Partitions
             : Workers(node) * Environment.ProcessorCount;
         var partitions = PairDiscovery.Partition(plan.Pairs, count, node.Settings.BatchPixels, plan.Raw);
+        CheckMemory(node.Settings, plan.Spec, partitions.Length);
         return new StartRun(plan.RunId, plan.Spec, partitions, plan.ExpectedPixels,
-            RunIds.Fingerprint(plan.Spec, partitions), plan.SkipBad);
+            RunIds.Fingerprint(plan.Spec, partitions), plan.SkipBad, Stamps: Stamps(partitions));
+    }
+
+    /// <summary>
+    /// The most memory a run can take on its coordinator's node: a dense C×C int64 partial per
+    /// partition once every partition has counted, plus the total and one snapshot being built.
+    /// </summary>
+    public static long WorstCaseMemory(int numClasses, int partitions) =>
+        (long)Int128.Min((Int128)(partitions + 2) * numClasses * numClasses * 8, long.MaxValue);
+
+    /// <summary>Refuses a run whose worst case exceeds evaluator.max-run-memory.</summary>
+    public static void CheckMemory(EvaluatorSettings settings, RunSpec spec, int partitions)
+    {
+        var worst = WorstCaseMemory(spec.NumClasses, partitions);
+        if (worst <= settings.MaxRunMemory) return;
+        throw new InvalidRunSpecException(
+            $"a run of {spec.NumClasses} classes in {partitions} partitions may need {Bytes(worst)} on its coordinator's node " +
+            $"((partitions + 2) × classes² × 8 bytes), over the limit evaluator.max-run-memory = {Bytes(settings.MaxRunMemory)} " +
+            "(EVALUATOR_MAX_RUN_MEMORY): use fewer partitions or classes, or raise the limit");
+    }
+
+    private static string Bytes(long n) =>
+        n >= 1L << 30 ? $"{n / (double)(1L << 30):0.#} GiB ({n} bytes)" : $"{n / (double)(1L << 20):0.#} MiB ({n} bytes)";
+
+    /// <summary>What identifies the content of every pair now, in the order of the partitions' pairs.</summary>
+    public static ImmutableArray<PairStamp> Stamps(ImmutableArray<PartitionAssignment> partitions)
+    {
+        var pairs = partitions.SelectMany(p => p.Pairs).ToArray();
+        var stamps = new PairStamp[pairs.Length];
+        Parallel.For(0, pairs.Length, i =>
+        {
+            var (gtLength, gtTicks) = Stamp(pairs[i].GroundTruth);
+            var (predLength, predTicks) = Stamp(pairs[i].Prediction);
+            stamps[i] = new PairStamp(gtLength, gtTicks, predLength, predTicks);
+        });
+        return [.. stamps];
+    }
+
+    private static (long Length, long Ticks) Stamp(string path)
+    {
+        if (path.Length == 0) return (0, 0);
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, -1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return (-1, -1);
+        }
     }
 
     /// <summary>Starts or resumes a run; throws <see cref="RunRejectedException"/> when refused.</summary>
@@ -60,14 +110,18 @@ internal static class RunLauncher
         {
             RunAccepted a => a,
             RunRejected r => throw new RunRejectedException(r.Reason),
+            // Bad input (exit 3): the files are not those the run counted.
+            RunInputsChanged c => throw new BadInputException($"run '{c.RunId}'", c.Reason),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };
     }
 
     /// <summary>Starts or resumes a run whose data is posted to it (POST /runs): its partitions are empty.</summary>
+    /// <exception cref="InvalidRunSpecException">the run's worst-case memory exceeds evaluator.max-run-memory</exception>
     public static Task<RunAccepted> StartIngestAsync(EvaluatorNode node, string runId, RunSpec spec, int partitions,
         CancellationToken cancel = default)
     {
+        CheckMemory(node.Settings, spec, partitions);
         var parts = Enumerable.Range(0, partitions)
             .Select(i => new PartitionAssignment(i, [], node.Settings.BatchPixels, null)).ToImmutableArray();
         var start = new StartRun(runId, spec, parts, 0, "ingest:" + RunIds.Fingerprint(spec, parts), false, Ingest: true);

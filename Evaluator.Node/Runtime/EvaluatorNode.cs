@@ -83,7 +83,10 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             var mediator = DistributedPubSub.Get(system).Mediator;
             var sharding = ClusterSharding.Get(system);
             var shardingSettings = ClusterShardingSettings.Create(system);
-            var maxShards = Math.Max(10, Environment.ProcessorCount * 10);
+            // Cluster-wide configuration, never derived from this machine: every node must place
+            // every entity in the same shard. A node that disagrees with a member refuses to join.
+            var maxShards = settings.MaxShards;
+            ShardingAgreement.EnsureAgreed(cluster, maxShards);
             var materializer = system.Materializer();
 
             if (!worker)
@@ -105,6 +108,7 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             var coordinators = await sharding.StartAsync(EntityIds.CoordinatorRegion,
                 runId => CoordinatorActor.Props(runId, settings, shards, mediator),
                 shardingSettings, new EntityIds.RunExtractor(maxShards));
+            if (settings.ResumeUnfinishedRuns) _ = UnfinishedRuns.ResumeAsync(system, coordinators);
             return new EvaluatorNode(system, settings, coordinators, shards, mediator);
         }
         catch

@@ -15,8 +15,15 @@ internal sealed record EvaluatorSettings(
     TimeSpan AskTimeout,
     double ThrottlePairsPerSecond,
     bool MemoryMapFiles = true,
-    long DecodeMemoryBudget = 2L << 30)
+    int MaxShards = EvaluatorSettings.DefaultMaxShards,
+    long MaxRunMemory = EvaluatorSettings.DefaultMaxRunMemory,
+    bool ResumeUnfinishedRuns = false,
+    long DecodeMemoryBudget = EvaluatorSettings.DefaultDecodeMemoryBudget)
 {
+    public const int DefaultMaxShards = 100;
+    public const long DefaultMaxRunMemory = 4L << 30;
+    public const long DefaultDecodeMemoryBudget = 2L << 30;
+
     public static EvaluatorSettings From(Config config)
     {
         var c = config.GetConfig("evaluator") ?? throw new ConfigurationException("missing the evaluator { } section");
@@ -32,10 +39,15 @@ internal sealed record EvaluatorSettings(
             c.GetTimeSpan("ask-timeout"),
             c.GetDouble("throttle-pairs-per-second"),
             c.GetBoolean("memory-map-files", true),
-            c.GetByteSize("decode-memory-budget", null) ?? 2L << 30);
+            c.GetInt("sharding.max-shards", DefaultMaxShards),
+            c.GetByteSize("max-run-memory") ?? DefaultMaxRunMemory,
+            c.GetBoolean("resume-unfinished-runs", false),
+            c.GetByteSize("decode-memory-budget", null) ?? DefaultDecodeMemoryBudget);
         if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
         if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
         if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");
+        if (s.MaxShards is <= 0 or > 100_000) throw new ConfigurationException("evaluator.sharding.max-shards must be between 1 and 100000");
+        if (s.MaxRunMemory <= 0) throw new ConfigurationException("evaluator.max-run-memory must be > 0");
         if (s.DecodeMemoryBudget <= 0) throw new ConfigurationException("evaluator.decode-memory-budget must be > 0");
         if (s.CoordinatorSnapshotEvery <= 0) throw new ConfigurationException("evaluator.coordinator-snapshot-every must be > 0");
         return s;

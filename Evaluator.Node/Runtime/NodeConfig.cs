@@ -40,6 +40,9 @@ internal static class NodeConfig
         ("EVALUATOR_DECODE_PARALLELISM", "evaluator.decode-parallelism"),
         ("EVALUATOR_COORDINATOR_SNAPSHOT_EVERY", "evaluator.coordinator-snapshot-every"),
         ("EVALUATOR_ASK_TIMEOUT", "evaluator.ask-timeout"),
+        ("EVALUATOR_MAX_SHARDS", "evaluator.sharding.max-shards"),
+        ("EVALUATOR_MAX_RUN_MEMORY", "evaluator.max-run-memory"),
+        ("EVALUATOR_RESUME_UNFINISHED_RUNS", "evaluator.resume-unfinished-runs"),
         ("EVALUATOR_THROTTLE_PAIRS_PER_SECOND", "evaluator.throttle-pairs-per-second"),
         ("EVALUATOR_MEMORY_MAP_FILES", "evaluator.memory-map-files"),
         ("EVALUATOR_DECODE_MEMORY_BUDGET", "evaluator.decode-memory-budget"),
@@ -103,7 +106,12 @@ internal static class NodeConfig
             connection = $"Data Source={Path.Combine(dataDir, "evaluator.db")};Pooling=True";
         }
         var provider = config.GetString("akka.persistence.journal.sql.provider-name");
+        // Every node carries its entity placement as a role, so that members can compare it.
+        var roles = config.GetStringList("akka.cluster.roles")
+            .Where(r => !r.StartsWith(ShardingAgreement.RolePrefix, StringComparison.Ordinal))
+            .Append(ShardingAgreement.Role(config.GetInt("evaluator.sharding.max-shards", EvaluatorSettings.DefaultMaxShards)));
         config = new ConfigOverrides()
+            .Set("akka.cluster.roles", [.. roles])
             .Set("akka.persistence.journal.sql.connection-string", connection)
             .Set("akka.persistence.snapshot-store.sql.connection-string", connection)
             .Set("akka.persistence.snapshot-store.sql.provider-name", provider)
@@ -111,13 +119,16 @@ internal static class NodeConfig
             .Set("akka.persistence.query.journal.sql.provider-name", provider)
             .ToConfig(config);
 
-        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub and
-        // sharding do, but only when they start: too late for their serializer bindings to apply
-        // to the local messages that serialize-messages = on checks.
+        // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub,
+        // singletons and sharding do, but only when they start: too late for their serializer
+        // bindings to apply to the local messages that serialize-messages = on checks, and, for
+        // singletons (the sharding coordinator's), to the first messages a restarted node gets
+        // ("Cannot find serializer with id [14]").
         return config
             .WithFallback(SqlPersistence.DefaultConfiguration)
             .WithFallback(SqlPersistence.DefaultQueryConfiguration)
             .WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig());
     }
 }

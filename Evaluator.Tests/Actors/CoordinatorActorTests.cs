@@ -145,7 +145,8 @@ public sealed class CoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     public void A_different_fingerprint_for_the_same_run_id_is_rejected()
     {
         var c = Started();
-        c.Tell(StartMessage(fingerprint: "other"), TestActor);
+        // Another fingerprint over other pairs (another partitioning of the same pairs is a resume).
+        c.Tell(StartMessage(partitions: 3, fingerprint: "other"), TestActor);
         Assert.Contains("different", ExpectMsg<RunRejected>().Reason);
     }
 
@@ -176,6 +177,150 @@ public sealed class CoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         var accepted = ExpectMsg<RunAccepted>();
         Assert.True(accepted.Resumed);
         Assert.Equal(before.Matrix, accepted.Snapshot.Matrix);
+    }
+
+    private StartRun Files(int partitions, params PairStamp[] stamps)
+    {
+        FilePair[] pairs = [.. Enumerable.Range(0, 6).Select(i => new FilePair($"/g/{i}", $"/p/{i}"))];
+        var parts = Enumerable.Range(0, partitions)
+            .Select(i => new PartitionAssignment(i, [.. pairs[(6 * i / partitions)..(6 * (i + 1) / partitions)]], 100, null));
+        return new StartRun(_runId, Spec, [.. parts], 1000, "f" + partitions, false,
+            Stamps: stamps.Length > 0 ? [.. stamps] : [.. pairs.Select(_ => new PairStamp(10, 1, 10, 1))]);
+    }
+
+    [Fact]
+    public void A_resume_with_another_partitioning_of_the_same_pairs_continues_with_the_stored_one()
+    {
+        var c = Coordinator();
+        c.Tell(Files(3), TestActor);
+        Assert.Equal(3, ExpectMsg<RunAccepted>().Snapshot.Partitions.Length);
+        c.Tell(P(0, 2, M(4), final: true), TestActor);
+        ExpectMsg<PartialAccepted>();
+
+        // Other workers or cores: 2 partitions asked, 3 stored; resumed with the stored ones.
+        c.Tell(Files(2), TestActor);
+        var resumed = ExpectMsg<RunAccepted>();
+        Assert.True(resumed.Resumed);
+        Assert.Equal(3, resumed.Snapshot.Partitions.Length);
+        Assert.Equal(M(4), resumed.Snapshot.Matrix);
+
+        // Other pairs are another dataset.
+        c.Tell(Files(2) with { Partitions = [new PartitionAssignment(0, [new FilePair("/g/x", "/p/x")], 100, null)] }, TestActor);
+        Assert.Contains("different spec or dataset", ExpectMsg<RunRejected>().Reason);
+    }
+
+    [Fact]
+    public void A_resume_whose_counted_pairs_changed_is_refused_naming_them()
+    {
+        var c = Coordinator();
+        c.Tell(Files(2), TestActor);
+        ExpectMsg<RunAccepted>();
+        c.Tell(P(0, 2, M(4)), TestActor); // pairs 0 and 1 are counted; 2..5 are not
+        ExpectMsg<PartialAccepted>();
+
+        var same = new PairStamp(10, 1, 10, 1);
+        // A pair not counted yet may change (e.g. a bad file fixed): the run counts it as it is now.
+        c.Tell(Files(2, same, same, new PairStamp(11, 2, 10, 1), same, same, new PairStamp(10, 1, 12, 5)), TestActor);
+        Assert.True(ExpectMsg<RunAccepted>().Resumed);
+
+        c.Tell(Files(2, same, new PairStamp(10, 2, 10, 1), same, same, same, same), TestActor);
+        var refused = ExpectMsg<RunInputsChanged>();
+        Assert.Equal("/g/1", Assert.Single(refused.Files));
+        Assert.Contains("1 pair(s) already counted changed", refused.Reason);
+        Assert.Contains("/g/1", refused.Reason);
+
+        // The accepted resume re-identified the uncounted pairs: once pair 2 is counted as it is
+        // now, a resume with its new stamp is accepted, and one with its old stamp refused.
+        c.Tell(P(0, 3, M(5)), TestActor);
+        ExpectMsg<PartialAccepted>();
+        var now = new PairStamp(11, 2, 10, 1);
+        c.Tell(Files(3, same, same, now, same, same, new PairStamp(10, 1, 12, 5)), TestActor);
+        Assert.True(ExpectMsg<RunAccepted>().Resumed);
+        c.Tell(Files(2, same, same, same, same, same, same), TestActor);
+        Assert.Equal("/g/2", Assert.Single(ExpectMsg<RunInputsChanged>().Files));
+
+        // ... and so after a restart.
+        Watch(c);
+        Sys.Stop(c);
+        ExpectTerminated(c);
+        var again = Coordinator();
+        again.Tell(Files(2, same, same, same, same, same, same), TestActor);
+        Assert.Equal("/g/2", Assert.Single(ExpectMsg<RunInputsChanged>().Files));
+        again.Tell(Files(2, same, same, now, same, same, same), TestActor);
+        Assert.True(ExpectMsg<RunAccepted>().Resumed);
+    }
+
+    /// <summary>Persists events as the coordinator of <c>_runId</c> would have (an older version's journal).</summary>
+    private sealed class JournalWriter : Akka.Persistence.ReceivePersistentActor
+    {
+        public JournalWriter(string persistenceId, IReadOnlyList<object> events)
+        {
+            PersistenceId = persistenceId;
+            Command<string>(_ =>
+            {
+                var sender = Sender;
+                PersistAll(events, _ => { });
+                DeferAsync("done", d => sender.Tell(d));
+            });
+        }
+
+        public override string PersistenceId { get; }
+    }
+
+    private void WriteJournal(params object[] events)
+    {
+        var w = Sys.ActorOf(Props.Create(() => new JournalWriter("run-" + _runId, events)));
+        w.Tell("go", TestActor);
+        ExpectMsg("done", TimeSpan.FromSeconds(10));
+        Watch(w);
+        Sys.Stop(w);
+        ExpectTerminated(w);
+    }
+
+    [Fact]
+    public void A_journal_holding_totals_that_overflow_loads_as_a_failed_run()
+    {
+        // What the previous version persisted for num_classes 1, ignored = long.MaxValue and one
+        // counted pixel: each counter fits, the pixel total does not.
+        var start = new StartRun(_runId, new RunSpec(1), [new PartitionAssignment(0, [], 100, null)], 0, "ingest:x", false, true);
+        var poisoned = new PartitionPartial(_runId, 0, 1, ConfusionMatrix.FromRows([[1]]), new PixelCounts(1, long.MaxValue, 0), [], false);
+        WriteJournal(new RunStarted(start), new PartialRecorded(poisoned));
+
+        var c = Coordinator();
+        var s = Snapshot(c);
+        Assert.Equal(RunStatus.Failed, s.Status);
+        Assert.Contains("overflow", s.Error);
+        Assert.Equal(PixelCounts.Zero, s.Pixels);
+        Assert.Equal(0, s.Partitions[0].Pixels);
+        _ = s.ToReport();
+
+        // runs / GET /runs fold the same events: a failed summary with the reason, no exception.
+        var summary = Evaluator.Node.Runs.RunCatalog.Fold(_runId, [new RunStarted(start), new PartialRecorded(poisoned)])!;
+        Assert.Equal(RunStatus.Failed, summary.Status);
+        Assert.Contains("overflow", summary.Error);
+    }
+
+    [Fact]
+    public void A_partial_whose_sum_with_the_other_partitions_would_overflow_fails_the_run()
+    {
+        var c = Started(2);
+        var big = ConfusionMatrix.FromRows([[long.MaxValue - 5, 0, 0], [0, 0, 0], [0, 0, 0]]);
+        c.Tell(P(0, 1, big), TestActor);
+        ExpectMsg<PartialAccepted>(a => a.Watermark == 1);
+        c.Tell(P(1, 1, M(6)), TestActor);
+        _shards.FishForMessage<StopPartition>(_ => true, TimeSpan.FromSeconds(5));
+        var s = Snapshot(c);
+        Assert.Equal(RunStatus.Failed, s.Status);
+        Assert.Contains("overflow", s.Error);
+        Assert.Equal(long.MaxValue - 5, s.Pixels.Counted);
+
+        // ... and it stays so after a restart.
+        Watch(c);
+        Sys.Stop(c);
+        ExpectTerminated(c);
+        var again = Snapshot(Coordinator());
+        Assert.Equal(RunStatus.Failed, again.Status);
+        Assert.Equal(s.Matrix, again.Matrix);
     }
 
     [Fact]

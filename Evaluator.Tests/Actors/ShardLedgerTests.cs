@@ -78,6 +78,30 @@ public sealed class ShardLedgerTests
     }
 
     [Fact]
+    public void A_batch_after_which_the_partitions_pixel_total_would_not_fit_is_refused()
+    {
+        // The finding: one class, ignored = long.MaxValue, and one counted pixel. Each counter
+        // fits, their sum does not: refused whole, and the next valid batch still counts.
+        var l = new ShardLedger(new StartPartition("r", 0, new RunSpec(1), new PartitionAssignment(0, [], 1000, null),
+            PartitionPartial.Empty("r", 0, 1), false, true));
+        var before = State(l);
+        var step = l.IngestMatrix(0, ConfusionMatrix.FromRows([[1]]), new PixelCounts(1, long.MaxValue, 0));
+        Assert.Equal(LedgerOutcome.Refused, step.Outcome);
+        Assert.Contains("overflow", step.Error);
+        Assert.Equal(before, State(l));
+        Assert.Equal(LedgerOutcome.Refused,
+            l.IngestMatrix(0, ConfusionMatrix.FromRows([[0]]), new PixelCounts(0, -1, 0)).Outcome);
+        Assert.Equal(LedgerOutcome.Counted,
+            l.IngestMatrix(0, ConfusionMatrix.FromRows([[1]]), new PixelCounts(1, long.MaxValue - 2, 0)).Outcome);
+        // Labels too: one more pixel of any kind fits, two do not.
+        Assert.Equal(LedgerOutcome.Refused,
+            l.IngestLabels(1, LabelArray.Of(new byte[] { 0, 0 }), LabelArray.Of(new byte[] { 0, 0 }), "x").Outcome);
+        Assert.Equal(LedgerOutcome.Counted,
+            l.IngestLabels(1, LabelArray.Of(new byte[] { 0 }), LabelArray.Of(new byte[] { 0 }), "x").Outcome);
+        Assert.Equal(long.MaxValue, l.Pixels.Total);
+    }
+
+    [Fact]
     public void A_bad_pair_fails_whole_or_is_skipped_whole_with_skip_bad()
     {
         var gt = LabelArray.Of(new byte[] { 1, 1, 9, 1 });
@@ -229,7 +253,7 @@ public sealed class ShardLedgerTests
                 else if (seq > accepted) Assert.Equal(LedgerOutcome.Gap, step.Outcome);
                 else
                 {
-                    var fits = valid && counted + dCounted <= long.MaxValue && ignored + dIgnored <= long.MaxValue
+                    var fits = valid && counted + dCounted + ignored + dIgnored <= long.MaxValue
                         && cells.Zip(delta, (c, d) => c + d).All(x => x <= long.MaxValue);
                     Assert.Equal(fits ? LedgerOutcome.Counted : LedgerOutcome.Refused, step.Outcome);
                     if (fits)

@@ -55,6 +55,32 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         return new StartRun(runId, spec, parts, PairDiscovery.ExpectedPixels(pairs, null), RunIds.Fingerprint(spec, parts), false);
     }
 
+    [Fact]
+    public async Task A_node_with_another_max_shards_refuses_to_join_and_leaves()
+    {
+        var j = Journals.Overrides(Journals.Sqlite);
+        var a = await Node("worker", null, j, new ConfigOverrides().Set("evaluator.sharding.max-shards", 100));
+        var e = await Assert.ThrowsAsync<Akka.Configuration.ConfigurationException>(() =>
+            Node("worker", a.Address, j, new ConfigOverrides().Set("evaluator.sharding.max-shards", 60)));
+        Assert.Contains("evaluator.sharding.max-shards is 60 on this node but", e.Message);
+        Assert.Contains($"{a.Address} has 100", e.Message);
+        // It left: the cluster is the first node again, and a node that agrees joins.
+        var cluster = Akka.Cluster.Cluster.Get(a.System);
+        await AwaitAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 1);
+        var b = await Node("worker", a.Address, j, new ConfigOverrides().Set("evaluator.sharding.max-shards", 100));
+        Assert.Equal(100, b.Settings.MaxShards);
+    }
+
+    private static async Task AwaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 20 s");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The same against PostgreSQL, which only ./run-tests.sh starts (Category=Services).</summary>
     [Theory]
     [Trait("Category", "Services")]

@@ -6,6 +6,38 @@ namespace Evaluator.Tests.Core;
 public class ConfusionMatrixTests
 {
     [Fact]
+    public void An_untouched_matrix_holds_no_cells_and_reads_as_zeros()
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var empty = new ConfusionMatrix(4096);
+        var clone = empty.Clone();
+        var merged = new ConfusionMatrix(4096);
+        merged.Merge(empty);
+        var back = ConfusionMatrix.FromBytes(empty.ToBytes());
+        Assert.Equal((0L, 0L, 0L, 0L), (empty[4095, 4095], empty.Total, empty.Trace, empty.RowSum(7)));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "an untouched 4096-class matrix allocated its cells");
+        Assert.False(empty.IsAllocated || clone.IsAllocated || merged.IsAllocated || back.IsAllocated);
+
+        // Equal (and hashed alike) to an allocated matrix of zeros.
+        var zeros = new ConfusionMatrix(4096);
+        zeros.Add(1, 2, 0);
+        Assert.True(zeros.IsAllocated);
+        Assert.Equal(zeros, empty);
+        Assert.Equal(empty, zeros);
+        Assert.Equal(zeros.GetHashCode(), empty.GetHashCode());
+        Assert.Equal(zeros.ToBytes(), empty.ToBytes());
+
+        // The first count allocates; merging into an untouched matrix copies.
+        var one = new ConfusionMatrix(3);
+        one.Add(2, 1, 5);
+        var into = new ConfusionMatrix(3);
+        into.Merge(one);
+        one.Add(2, 1, 1);
+        Assert.Equal(5, into[2, 1]);
+        Assert.NotEqual(into, new ConfusionMatrix(3));
+    }
+
+    [Fact]
     public void Wire_form_round_trips_any_matrix()
     {
         Gen.Select(Gen.Int[1, 300], Gen.Int, Gen.Double[0, 1]).Sample((c, seed, density) =>

@@ -90,10 +90,12 @@ public class BadInputTests
         throw new InvalidDataException("no IDAT chunk");
     }
 
-    private static string[] Args(Case c, string dir, string runId, params string[] extra) =>
+    private static string[] Args(Case c, string dir, string runId, params string[] extra) => Args(c, dir, runId, 1, extra);
+
+    private static string[] Args(Case c, string dir, string runId, int partitions, params string[] extra) =>
     [
         "evaluate", "--gt", c.Data.GroundTruthDir, "--pred", c.Data.PredictionDir, "--classes", $"{Classes}",
-        "--ignore", "255", "--partitions", "1", "--run-id", runId, "--data-dir", Path.Combine(dir, "data"),
+        "--ignore", "255", "--partitions", $"{partitions}", "--run-id", runId, "--data-dir", Path.Combine(dir, "data"),
         "--report", Path.Combine(dir, runId + ".json"), .. extra,
     ];
 
@@ -173,10 +175,15 @@ public class BadInputTests
 
         // Resuming must not read the good pairs again (they were counted before the failure):
         // make them unreadable too, so that a run starting over would report them all as bad.
+        // Same size and modification time: a resume refuses counted pairs whose stamps changed.
         foreach (var i in c.Good)
         {
             var path = c.Data.GroundTruthPath(i);
-            File.WriteAllBytes(path, File.ReadAllBytes(path)[..20]);
+            var written = File.GetLastWriteTimeUtc(path);
+            var bytes = File.ReadAllBytes(path);
+            Array.Fill(bytes, (byte)0xEE, 0, Math.Min(bytes.Length, 256));
+            File.WriteAllBytes(path, bytes);
+            File.SetLastWriteTimeUtc(path, written);
         }
 
         var exit = EvaluatorCli.Run(Args(c, dir, "r", "--skip-bad"));
@@ -187,5 +194,39 @@ public class BadInputTests
         Assert.Null(report.Error);
         AssertOnlyTheBadPairListed(c, report);
         AssertGoodPairsExactly(c, report);
+    }
+
+    [Fact]
+    public void Resuming_with_another_partition_count_continues_the_stored_partitions_exactly()
+    {
+        // The partition count of a run is fixed when it is created (it came from the workers up
+        // and the cores of the moment): a resume that asks for another count is not "another dataset".
+        var dir = TestEnvironment.TempDir("resume-parts");
+        var c = Make(Defect.LabelOutOfRange, dir);
+        Assert.Equal(EvaluatorCli.ExitBadInput, EvaluatorCli.Run(Args(c, dir, "r", 3)));
+        Assert.Equal("failed", ReportFile.Read(Path.Combine(dir, "r.json")).Status);
+
+        Assert.Equal(EvaluatorCli.ExitOk, EvaluatorCli.Run(Args(c, dir, "r", 2, "--skip-bad")));
+        var report = ReportFile.Read(Path.Combine(dir, "r.json"));
+        Assert.Equal("completed", report.Status);
+        AssertOnlyTheBadPairListed(c, report);
+        AssertGoodPairsExactly(c, report);
+    }
+
+    [Fact]
+    public void Resuming_after_a_counted_file_changed_is_refused_with_exit_3()
+    {
+        var dir = TestEnvironment.TempDir("resume-changed");
+        var c = Make(Defect.LabelOutOfRange, dir);
+        Assert.Equal(EvaluatorCli.ExitBadInput, EvaluatorCli.Run(Args(c, dir, "r")));
+
+        // Other data in a pair already counted: resuming would mix the two datasets.
+        var (g, p) = c.Data.Labels(c.Good[0]);
+        Array.Reverse(g);
+        c.Data.Rewrite(c.Good[0], g, p);
+        File.SetLastWriteTimeUtc(c.Data.GroundTruthPath(c.Good[0]), DateTime.UtcNow.AddMinutes(1));
+
+        Assert.Equal(EvaluatorCli.ExitBadInput, EvaluatorCli.Run(Args(c, dir, "r", "--skip-bad")));
+        Assert.Equal("failed", ReportFile.Read(Path.Combine(dir, "r.json")).Status);
     }
 }

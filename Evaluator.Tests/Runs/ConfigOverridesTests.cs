@@ -72,7 +72,8 @@ public class ConfigOverridesTests
         Assert.Equal(env["EVALUATOR_DATA_DIR"], config.GetString("evaluator.data-dir"));
         Assert.Equal(4100, config.GetInt("akka.remote.dot-netty.tcp.port"));
         Assert.Equal(["akka.tcp://evaluator@a:4053", "akka.tcp://evaluator@b:4053"], config.GetStringList("akka.cluster.seed-nodes"));
-        Assert.Equal(["worker", "client"], config.GetStringList("akka.cluster.roles"));
+        // ... and the node's max-shards tag (ShardingAgreement).
+        Assert.Equal(["worker", "client", "max-shards-100"], config.GetStringList("akka.cluster.roles"));
         Assert.Equal(env["EVALUATOR_HTTP_TOKEN"], config.GetString("evaluator.http.token"));
         var connection = config.GetString("akka.persistence.journal.sql.connection-string");
         Assert.Contains("evaluator \"quoted\" dir", connection);

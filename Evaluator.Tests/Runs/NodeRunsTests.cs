@@ -59,4 +59,43 @@ public sealed class NodeRunsTests : IAsyncLifetime
         await Assert.ThrowsAsync<RunRejectedException>(() => RunLauncher.StartIngestAsync(_node, "followed", new RunSpec(3), 1));
         Assert.True((await RunLauncher.StartIngestAsync(_node, "followed", new RunSpec(2), 1)).Resumed);
     }
+
+    [Fact]
+    public async Task A_run_whose_worst_case_memory_exceeds_the_budget_is_refused_naming_the_limit()
+    {
+        // 4096 classes × (1024 + 2) partials of 128 MiB: about 128 GiB, far over the 4 GiB default.
+        var e = await Assert.ThrowsAsync<InvalidRunSpecException>(() =>
+            RunLauncher.StartIngestAsync(_node, "too-large", new RunSpec(4096), 1024));
+        Assert.Contains("evaluator.max-run-memory = 4 GiB", e.Message);
+        Assert.Contains("EVALUATOR_MAX_RUN_MEMORY", e.Message);
+        Assert.Null(await SnapshotFeed.GetAsync(_node, "too-large"));
+        Assert.Equal(EvaluatorSettings.DefaultMaxRunMemory, _node.Settings.MaxRunMemory);
+        Assert.Equal((30L + 2) * 4096 * 4096 * 8, RunLauncher.WorstCaseMemory(4096, 30));
+        RunLauncher.CheckMemory(_node.Settings, new RunSpec(4096), 30); // 4 GiB exactly: allowed
+        Assert.Throws<InvalidRunSpecException>(() => RunLauncher.CheckMemory(_node.Settings, new RunSpec(4096), 31));
+    }
+
+    [Fact]
+    public async Task Creating_a_4096_class_ingest_run_allocates_no_dense_partials()
+    {
+        // Dense, its 8 partials would be 8 × 128 MiB on the coordinator and as much in the shards.
+        GC.Collect();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var accepted = await RunLauncher.StartIngestAsync(_node, "lazy-4096", new RunSpec(4096), 8);
+        Assert.Equal(8, accepted.Snapshot.Partitions.Length);
+        await Task.Delay(1000); // the shards get their StartPartition
+        Assert.Equal(RunStatus.Running, (await SnapshotFeed.GetAsync(_node, "lazy-4096"))!.Status);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.True(allocated < 100L << 20, $"creating the run allocated {allocated >> 20} MiB");
+
+        // Counting into one partition allocates that partition's cells, and the result is exact.
+        var m = new ConfusionMatrix(4096);
+        m.Add(4095, 7, 3);
+        var r = await _node.Shards.Ask<IngestResult>(new IngestMatrix("lazy-4096", 5, 0, m, new PixelCounts(3, 1, 0)),
+            _node.Settings.AskTimeout);
+        Assert.Equal(IngestOutcome.Counted, r.Outcome);
+        var s = (await SnapshotFeed.GetAsync(_node, "lazy-4096"))!;
+        Assert.Equal(m, s.Matrix);
+        Assert.Equal(new PixelCounts(3, 1, 0), s.Pixels);
+    }
 }

@@ -73,7 +73,46 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
         new RunFailed(1, "x"),
         new RunResumed(false),
         new CoordinatorSnapshot(Start, [Partial, Partial with { Partition = 0 }], RunStatus.Completed, null, 9),
+        Stamped,
+        new RunStarted(Stamped),
+        new RunRestamped(Stamped.Stamps),
+        new CoordinatorSnapshot(Stamped, [Partial, Partial with { Partition = 0 }], RunStatus.Failed, "boom", 9),
+        new RunInputsChanged("r1", "2 pair(s) changed", ["/d/gt/a.png", "/d/pred/b.png"]),
     ];
+
+    private static readonly StartRun Stamped = Start with
+    {
+        Stamps = [new PairStamp(100, 638_000_000_000_000_000, 120, 638_000_000_000_000_001), new PairStamp(-1, -1, 0, 0),
+            new PairStamp(1L << 40, 1, 2, 3), new PairStamp(0, 0, 0, 0)],
+    };
+
+    /// <summary>
+    /// Journals and persistence snapshots written before pair stamps hold "SR", "E-RS" and "S-C"
+    /// in the layout <see cref="WireWriter.Start"/> still writes: they load, with no stamps.
+    /// </summary>
+    [Fact]
+    public void Starts_events_and_snapshots_of_the_previous_version_still_load()
+    {
+        var w = new WireWriter();
+        w.Start(Start);
+        var startBytes = w.ToArray();
+        Assert.Equal(Start, _serializer.FromBinary(startBytes, "SR"));
+        Assert.Equal(new RunStarted(Start), _serializer.FromBinary(startBytes, "E-RS"));
+        Assert.Empty(((StartRun)_serializer.FromBinary(startBytes, "SR")).Stamps);
+
+        var snapshot = new CoordinatorSnapshot(Start, [Partial], RunStatus.Failed, "boom", 9);
+        w = new WireWriter();
+        w.Start(snapshot.Start);
+        w.List(snapshot.Partials, w.Partial);
+        w.Byte((byte)snapshot.Status);
+        w.NullableString(snapshot.Error);
+        w.Var(snapshot.SnapshotNumber);
+        Assert.Equal(snapshot, _serializer.FromBinary(w.ToArray(), "S-C"));
+
+        // The new manifests append the stamps after the old layout.
+        Assert.Equal("E-RS2", _serializer.Manifest(new RunStarted(Stamped)));
+        Assert.StartsWith(Convert.ToHexString(startBytes), Convert.ToHexString(_serializer.ToBinary(new RunStarted(Stamped))));
+    }
 
     [Theory]
     [MemberData(nameof(Messages))]
