@@ -14,6 +14,8 @@ from ._client import (
     confusion_matrix,
     narrow_labels,
 )
+from ._logging import log_report, log_to, report_scalars
+from ._metric import EvaluatorMetric, count_confusion
 from ._version import __version__
 
 __all__ = [
@@ -24,5 +26,10 @@ __all__ = [
     "GapError",
     "confusion_matrix",
     "narrow_labels",
+    "EvaluatorMetric",
+    "count_confusion",
+    "log_report",
+    "log_to",
+    "report_scalars",
     "__version__",
 ]

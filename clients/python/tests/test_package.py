@@ -13,7 +13,7 @@ REPO = os.path.dirname(os.path.dirname(ROOT))
 
 def test_public_names_of_the_readme_are_exported():
     for name in ["Client", "Run", "PartitionWriter", "EvaluatorError", "GapError", "confusion_matrix",
-                 "narrow_labels", "__version__"]:
+                 "narrow_labels", "EvaluatorMetric", "log_report", "log_to", "__version__"]:
         assert hasattr(evaluator_client, name), name
 
 
