@@ -61,8 +61,9 @@ def count_confusion(preds: Any, target: Any, num_classes: int, ignore_index: Ign
         if n_oor and out_of_range == "error":
             i = int(torch.nonzero(oor)[0, 0])
             _raise_oor(int(t[i]), int(p[i]), i, c)
-        counted = keep & inside
-        m = torch.bincount(t[counted] * c + p[counted], minlength=c * c).reshape(c, c)
+        # Pixels not counted go to one extra bin (c*c), dropped after: no gathers.
+        idx = torch.where(keep & inside, t * c + p, torch.full_like(t, c * c))
+        m = torch.bincount(idx, minlength=c * c + 1)[: c * c].reshape(c, c)
         return m.to(torch.int64), int(ign.sum()), n_oor
     p, t = np.asarray(preds), np.asarray(target)
     if p.ndim == t.ndim + 1:
@@ -78,8 +79,8 @@ def count_confusion(preds: Any, target: Any, num_classes: int, ignore_index: Ign
     if n_oor and out_of_range == "error":
         i = int(np.flatnonzero(oor)[0])
         _raise_oor(int(t[i]), int(p[i]), i, c)
-    counted = keep & inside
-    m = np.bincount(t[counted] * c + p[counted], minlength=c * c).reshape(c, c).astype(np.int64)
+    idx = np.where(keep & inside, t * c + p, c * c)
+    m = np.bincount(idx, minlength=c * c + 1)[: c * c].reshape(c, c).astype(np.int64)
     return m, int(ign.sum()), n_oor
 
 
