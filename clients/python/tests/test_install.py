@@ -11,14 +11,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # clients/py
 
 
 def test_pip_install_offline_into_a_venv(tmp_path):
-    try:
-        import setuptools  # noqa: F401  - the build backend, from the system (python3-setuptools)
-    except ImportError:
-        pytest.skip("setuptools is not installed")
+    import importlib.util
+
+    # python3-pip and python3-setuptools (the build backend); looked up, not imported here.
+    if importlib.util.find_spec("pip") is None or importlib.util.find_spec("setuptools") is None:
+        pytest.skip("pip or setuptools is not installed")
     src = tmp_path / "src"
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    # --without-pip: the system pip (python3-pip) is seen through the system site-packages
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
     py = str(venv / "bin" / "python")
     env = dict(os.environ, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     res = subprocess.run([py, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index", str(src)],
