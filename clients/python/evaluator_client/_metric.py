@@ -42,8 +42,8 @@ def count_confusion(preds: Any, target: Any, num_classes: int, ignore_index: Ign
     if torch_mode:
         import torch
 
-        p = preds if _is_tensor(preds) else torch.as_tensor(np.asarray(preds))
-        t = target if _is_tensor(target) else torch.as_tensor(np.asarray(target), device=p.device)
+        p = preds if _is_tensor(preds) else torch.as_tensor(_torchable(preds))
+        t = target if _is_tensor(target) else torch.as_tensor(_torchable(target), device=p.device)
         p, t = p.detach(), t.detach().to(p.device)
         if p.dim() == t.dim() + 1:
             p = p.argmax(dim=1)
@@ -82,6 +82,14 @@ def count_confusion(preds: Any, target: Any, num_classes: int, ignore_index: Ign
     idx = np.where(keep & inside, t * c + p, c * c)
     m = np.bincount(idx, minlength=c * c + 1)[: c * c].reshape(c, c).astype(np.int64)
     return m, int(ign.sum()), n_oor
+
+
+def _torchable(a: Any) -> np.ndarray:
+    """A numpy array torch can take (it has no uint16/uint32/uint64 tensors): integers as int64."""
+    a = np.asarray(a)
+    if a.dtype.kind == "u" and a.dtype.itemsize > 1:
+        a = a.astype(np.int64)
+    return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
 
 
 def _check_shapes(p: tuple, t: tuple, p_float: bool, t_float: bool) -> None:

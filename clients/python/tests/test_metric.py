@@ -68,6 +68,13 @@ def test_out_of_range_matches_the_server():
     assert int(m.sum()) == 0 and (ign, oor) == (2, 0)
 
 
+def test_numpy_labels_of_any_dtype_against_tensor_predictions():
+    target = np.array([[0, 300], [2, 1]], dtype=">u2")  # uint16 (no torch dtype), big-endian
+    preds = torch.tensor([[0, 1], [2, 2]])
+    m, ign, oor = count_confusion(preds, target, 3, 300)
+    assert m.tolist() == [[1, 0, 0], [0, 0, 1], [0, 0, 1]] and (ign, oor) == (1, 0)
+
+
 def test_empty_and_bad_batches():
     m, ign, oor = count_confusion(torch.zeros((0, 4), dtype=torch.long), torch.zeros((0, 4), dtype=torch.long), 3)
     assert int(m.sum()) == 0 and (ign, oor) == (0, 0)
