@@ -310,7 +310,7 @@ class Run:
             headers["Authorization"] = "Bearer " + c.token
         req = urllib.request.Request(f"{c.url}/runs/{_q(self.run_id)}/events", headers=headers)
         with c._urlopen(req, timeout if timeout is not None else c.timeout) as res:
-            event, data = "message", []
+            event, data = "message", []  # type: Tuple[str, List[str]]
             for raw in res:
                 line = raw.decode("utf-8").rstrip("\r\n")
                 if not line:
@@ -428,8 +428,9 @@ class PartitionWriter:
 
     def _enqueue(self, body: bytes, query: dict, kind: str) -> Optional[dict]:
         for f in self._futures:  # a batch that failed for good stops the writer
-            if f.done() and f.exception() is not None:
-                raise f.exception()
+            failure = f.exception() if f.done() else None
+            if failure is not None:
+                raise failure
         with self._lock:
             seq = self.next_seq
             self.next_seq += 1
@@ -515,7 +516,7 @@ def _q(s: str) -> str:
 
 def _read(e: urllib.error.HTTPError) -> bytes:
     try:
-        raw = e.read()
+        raw: Any = e.read()
     except Exception:  # noqa: BLE001 - an error answer without a readable body
         return b""
     return raw.encode() if isinstance(raw, str) else (raw or b"")

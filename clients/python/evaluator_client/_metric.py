@@ -65,12 +65,15 @@ def count_confusion(preds: Any, target: Any, num_classes: int, ignore_index: Ign
         idx = torch.where(keep & inside, t * c + p, torch.full_like(t, c * c))
         m = torch.bincount(idx, minlength=c * c + 1)[: c * c].reshape(c, c)
         return m.to(torch.int64), int(ign.sum()), n_oor
-    p, t = np.asarray(preds), np.asarray(target)
-    if p.ndim == t.ndim + 1:
-        p = p.argmax(axis=1)
-    _check_shapes(p.shape, t.shape, p.dtype.kind == "f", t.dtype.kind == "f")
-    t = t.reshape(-1).astype(np.int64)
-    p = p.reshape(-1).astype(np.int64)
+    return _count_numpy(np.asarray(preds), np.asarray(target), c, ignore, out_of_range)
+
+
+def _count_numpy(pa: np.ndarray, ta: np.ndarray, c: int, ignore: List[int], out_of_range: str) -> Tuple[np.ndarray, int, int]:
+    if pa.ndim == ta.ndim + 1:
+        pa = pa.argmax(axis=1)
+    _check_shapes(pa.shape, ta.shape, pa.dtype.kind == "f", ta.dtype.kind == "f")
+    t = ta.reshape(-1).astype(np.int64)
+    p = pa.reshape(-1).astype(np.int64)
     ign = np.isin(t, np.array(ignore, dtype=np.int64)) if ignore else np.zeros(t.shape, bool)
     keep = ~ign
     inside = (t >= 0) & (t < c) & (p >= 0) & (p < c)
@@ -140,6 +143,9 @@ class EvaluatorMetric:
     ``spec`` takes further fields of the run spec (class_names, target_classes, beta, ...);
     label maps are applied by the server only, so they need ``count_on="server"``."""
 
+    run: Run
+    writer: PartitionWriter
+
     def __init__(self, url: str, num_classes: int, ignore_index: IgnoreIndex = None,
                  run_id: Optional[str] = None, count_on: str = "device", token: Optional[str] = None,
                  out_of_range: str = "error", in_flight: int = 1, client: Optional[Client] = None,
@@ -155,6 +161,7 @@ class EvaluatorMetric:
         self.out_of_range = out_of_range
         self.in_flight = in_flight
         self.spec = dict(spec)
+        self._report: Optional[Dict[str, Any]] = None
         self._dist, self.rank, self.world_size = _dist()
         self._base_id = self._agree(run_id or f"metric-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
         self._generation = 0
@@ -219,7 +226,7 @@ class EvaluatorMetric:
         run_id = self._base_id if self._generation == 0 else f"{self._base_id}.{self._generation}"
         spec = dict(self.spec, ignore_labels=self.ignore_index, out_of_range=self.out_of_range)
         if self.rank == 0:
-            self.run: Run = self.client.create_run(self.num_classes, run_id=run_id, partitions=self.world_size, **spec)
+            self.run = self.client.create_run(self.num_classes, run_id=run_id, partitions=self.world_size, **spec)
         if self._dist is not None:
             self._dist.barrier()
         if self.rank != 0:
@@ -227,5 +234,5 @@ class EvaluatorMetric:
             if self.run.partitions != self.world_size:
                 raise EvaluatorError(409, "partitions", f"run {run_id} has {self.run.partitions} partitions, "
                                                         f"not {self.world_size} (the world size)")
-        self.writer: PartitionWriter = self.run.partition(self.rank, in_flight=self.in_flight)
-        self._report: Optional[Dict[str, Any]] = None
+        self.writer = self.run.partition(self.rank, in_flight=self.in_flight)
+        self._report = None

@@ -44,3 +44,18 @@ def test_importing_does_not_import_torch():
             "print('torch' in sys.modules)" % ROOT)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_package_type_checks_when_mypy_is_installed():
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("mypy") is None:
+        import pytest
+
+        pytest.skip("mypy is not installed (Debian: mypy)")
+    res = subprocess.run([sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-incremental",
+                          "--cache-dir", os.devnull, os.path.join(ROOT, "evaluator_client")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
