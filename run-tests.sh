@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ./run-tests.sh         runs every test. Installs and starts what the tests need first (Debian packages, as root):
 #   python3-pil + python3-numpy  (PNG fixtures written by another encoder)
+#   python3-pytest, python3-torch, mypy, python3-pip, python3-setuptools, python3-venv
+#                                (the Python client's unit tests, its DDP metric test and its offline pip install)
 #   postgresql                   (the cluster tests also run against a real PostgreSQL journal)
 #   chromium                     (the dashboard is tested in a real headless browser)
 # ./run-tests.sh --fast  the fast lane: needs nothing but the .NET SDK (no root, no installs, no services);
@@ -17,6 +19,9 @@ fi
 
 need=()
 /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || need+=(python3-pil python3-numpy)
+/usr/bin/python3 -c "import pytest, torch, mypy" 2>/dev/null || need+=(python3-pytest python3-torch mypy)
+/usr/bin/python3 -c "import importlib.util as u, sys; sys.exit(not (u.find_spec('pip') and u.find_spec('setuptools') and u.find_spec('ensurepip')))" 2>/dev/null \
+  || need+=(python3-pip python3-setuptools python3-venv)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then

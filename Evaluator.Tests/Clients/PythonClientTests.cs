@@ -6,8 +6,8 @@ using Xunit.Abstractions;
 namespace Evaluator.Tests.Clients;
 
 /// <summary>
-/// The Python client (clients/python/evaluator_client.py) against a real <c>serve</c> node:
-/// clients/python/test_client.py sends numpy batches and int64 matrices on several partitions
+/// The Python client (clients/python/evaluator_client) against a real <c>serve</c> node:
+/// clients/python/tests/e2e_client.py sends numpy batches and int64 matrices on several partitions
 /// through injected faults (lost requests and answers, a 503, a deliberate gap, duplicate
 /// sends) and checks the final confusion matrix against numpy's own recount, exactly. Needs
 /// Debian's python3-numpy (run-tests.sh installs it).
@@ -23,7 +23,7 @@ public sealed class PythonClientTests(ITestOutputHelper output)
     public async Task The_python_client_counts_every_batch_exactly_once_through_faults()
     {
         var clock = Stopwatch.StartNew();
-        var script = Path.Combine(RepoFiles.RepoRoot(), "clients", "python", "test_client.py");
+        var script = Path.Combine(RepoFiles.RepoRoot(), "clients", "python", "tests", "e2e_client.py");
         Assert.True(File.Exists(script), $"{script} is missing");
         var dir = TestEnvironment.TempDir("python-client");
         using var node = NodeProcess.Start(dir);
@@ -55,11 +55,11 @@ public sealed class PythonClientTests(ITestOutputHelper output)
             python.Kill(entireProcessTree: true);
             await python.WaitForExitAsync();
         }
-        var transcript = $"--- test_client.py stdout ---\n{await stdout}--- stderr ---\n{await stderr}";
+        var transcript = $"--- e2e_client.py stdout ---\n{await stdout}--- stderr ---\n{await stderr}";
         output.WriteLine(transcript);
         output.WriteLine($"python finished after {clock.Elapsed.TotalSeconds:F1} s");
-        Assert.False(timeout.IsCancellationRequested, $"test_client.py did not finish within 120 s\n{transcript}\n{node.Process.Transcript}");
-        Assert.True(python.ExitCode == 0, $"test_client.py exit code {python.ExitCode}\n{transcript}\n{node.Process.Transcript}");
+        Assert.False(timeout.IsCancellationRequested, $"e2e_client.py did not finish within 120 s\n{transcript}\n{node.Process.Transcript}");
+        Assert.True(python.ExitCode == 0, $"e2e_client.py exit code {python.ExitCode}\n{transcript}\n{node.Process.Transcript}");
         Assert.EndsWith("OK", (await stdout).TrimEnd());
     }
 }

@@ -35,7 +35,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["Client", "Run", "PartitionWriter", "EvaluatorError", "GapError", "confusion_matrix"]
+__all__ = ["Client", "Run", "PartitionWriter", "EvaluatorError", "GapError", "confusion_matrix", "narrow_labels"]
 
 # numpy dtype -> the dtype names of the API (little-endian on the wire).
 _WIRE_DTYPES = {
@@ -65,8 +65,75 @@ class GapError(EvaluatorError):
         self.expected_seq = expected_seq
 
 
+def _is_tensor(x: Any) -> bool:
+    """A torch tensor (duck-typed: torch is never imported here)."""
+    return hasattr(x, "detach") and hasattr(x, "cpu") and hasattr(x, "dtype")
+
+
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def _narrow_tensor(t: Any) -> Any:
+    """A torch tensor narrowed on its own device before it is copied to the host (uint8 when the
+    labels fit, else int32 when they fit, else as it is), so that fewer bytes cross the bus.
+    Checked: the min and max decide, nothing is ever truncated."""
+    name = str(t.dtype)
+    if name == "torch.bool" or t.is_floating_point() or t.is_complex():
+        raise TypeError(f"label arrays must hold integers, not {t.dtype}")
+    if t.numel() == 0 or name == "torch.uint8":
+        return t
+    lo, hi = int(t.min()), int(t.max())
+    if 0 <= lo and hi <= 255:
+        return t.to(dtype=_torch_dtype(t, "uint8"))
+    if _INT32[0] <= lo and hi <= _INT32[1] and t.element_size() > 4:
+        return t.to(dtype=_torch_dtype(t, "int32"))
+    return t
+
+
+def _torch_dtype(t: Any, name: str) -> Any:
+    import torch  # only reached with a tensor in hand, so torch is installed
+
+    return getattr(torch, name)
+
+
+def narrow_labels(a: Any) -> np.ndarray:
+    """The smallest wire dtype (uint8, uint16, int32, int64) that holds every label of ``a``.
+
+    Checked, never lossy: the array's min and max choose the dtype; negative labels keep a
+    signed type (int32, or int64 when they do not fit). An empty array becomes uint8. Accepts
+    any integer numpy array or torch tensor (on any device: narrowed there first); bool and
+    floating arrays are refused (TypeError); uint64 labels past 2**63-1 are a ValueError. The
+    result is little-endian and C-contiguous, ready to send."""
+    if _is_tensor(a):
+        a = _narrow_tensor(a.detach()).cpu().numpy()
+    a = np.asarray(a)
+    if a.dtype == np.bool_ or a.dtype.kind not in "iu":
+        raise TypeError(f"label arrays must hold integers, not {a.dtype}")
+    if a.size == 0:
+        return np.ascontiguousarray(a, dtype="<u1")
+    lo, hi = int(a.min()), int(a.max())
+    if lo >= 0:
+        if hi <= 0xFF:
+            dt = "<u1"
+        elif hi <= 0xFFFF:
+            dt = "<u2"
+        elif hi <= _INT32[1]:
+            dt = "<i4"
+        elif hi <= 2**63 - 1:
+            dt = "<i8"
+        else:
+            raise ValueError(f"label {hi} is past 2**63-1 and cannot be sent")
+    elif lo >= _INT32[0] and hi <= _INT32[1]:
+        dt = "<i4"
+    elif hi <= 2**63 - 1:
+        dt = "<i8"
+    else:
+        raise ValueError(f"labels from {lo} to {hi} do not fit one signed 64-bit type")
+    return np.ascontiguousarray(a, dtype=dt)
+
+
 def _as_numpy(x: Any) -> np.ndarray:
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, on any device
+    if _is_tensor(x):  # a torch tensor, on any device
         x = x.detach().cpu().numpy()
     a = np.asarray(x)
     if a.dtype == np.bool_ or a.dtype.kind not in "iu":
@@ -243,7 +310,7 @@ class Run:
             headers["Authorization"] = "Bearer " + c.token
         req = urllib.request.Request(f"{c.url}/runs/{_q(self.run_id)}/events", headers=headers)
         with c._urlopen(req, timeout if timeout is not None else c.timeout) as res:
-            event, data = "message", []
+            event, data = "message", []  # type: Tuple[str, List[str]]
             for raw in res:
                 line = raw.decode("utf-8").rstrip("\r\n")
                 if not line:
@@ -297,10 +364,17 @@ class PartitionWriter:
 
     # ---- public ----------------------------------------------------------------------------
 
-    def push(self, gt: Any, pred: Any) -> Optional[dict]:
+    def push(self, gt: Any, pred: Any, narrow: bool = True) -> Optional[Dict[str, Any]]:
         """Sends one batch: ground truth and prediction label arrays of one shape (any integer
-        dtype; numpy arrays or torch tensors). Returns the acknowledgement when in_flight == 1."""
-        g, p = _as_numpy(gt), _as_numpy(pred)
+        dtype; numpy arrays or torch tensors). Returns the acknowledgement when in_flight == 1.
+
+        With ``narrow`` (the default) each array is sent in the smallest dtype that holds its
+        labels (``narrow_labels``: checked by min/max, never lossy), so an int64 ``argmax`` of
+        labels below 256 travels as uint8, 8 times fewer bytes."""
+        if narrow:
+            g, p = narrow_labels(gt), narrow_labels(pred)
+        else:
+            g, p = _as_numpy(gt), _as_numpy(pred)
         if g.shape != p.shape:
             raise ValueError(f"ground truth {g.shape} and prediction {p.shape} differ in shape")
         if g.size == 0:
@@ -354,8 +428,9 @@ class PartitionWriter:
 
     def _enqueue(self, body: bytes, query: dict, kind: str) -> Optional[dict]:
         for f in self._futures:  # a batch that failed for good stops the writer
-            if f.done() and f.exception() is not None:
-                raise f.exception()
+            failure = f.exception() if f.done() else None
+            if failure is not None:
+                raise failure
         with self._lock:
             seq = self.next_seq
             self.next_seq += 1
@@ -441,7 +516,7 @@ def _q(s: str) -> str:
 
 def _read(e: urllib.error.HTTPError) -> bytes:
     try:
-        raw = e.read()
+        raw: Any = e.read()
     except Exception:  # noqa: BLE001 - an error answer without a readable body
         return b""
     return raw.encode() if isinstance(raw, str) else (raw or b"")

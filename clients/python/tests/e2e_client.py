@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""End-to-end check of evaluator_client.py against a running node:
+"""End-to-end check of the evaluator_client package against a running node:
 
-    python3 clients/python/test_client.py http://127.0.0.1:8080
+    python3 clients/python/tests/e2e_client.py http://127.0.0.1:8080
 
 Creates an ingest run with 3 partitions and sends numpy batches (mixed dtypes, ignored pixels)
 and precomputed int64 matrices through the client while faults are injected: a request that
@@ -22,7 +22,7 @@ import urllib.parse
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # clients/python
 from evaluator_client import Client, EvaluatorError, GapError, confusion_matrix  # noqa: E402
 
 C = 7
@@ -261,7 +261,7 @@ def main(url):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        print("usage: test_client.py URL", file=sys.stderr)
+        print("usage: e2e_client.py URL", file=sys.stderr)
         sys.exit(2)
     try:
         sys.exit(main(sys.argv[1]))
