@@ -61,7 +61,7 @@ same_matrix() { # $1 $2 = reports
 
 # One trial; $1 = dir, $2 = kills. Writes "kills seconds exact" to $1/result.
 trial() {
-  local dir=$1 want=$2 done_kills=0
+  local dir=$1 want=$2 done_kills=0 client_kills=0
   mkdir -p "$dir"
   seeds="akka.tcp://evaluator@127.0.0.1:$base,akka.tcp://evaluator@127.0.0.1:$((base + 1))"
   for i in 0 1 2; do start_node "$dir" "$i"; done
@@ -80,6 +80,7 @@ trial() {
       if [ $victim -eq 3 ]; then
         kill -9 "$client_pid" 2>/dev/null || true; wait "$client_pid" 2>/dev/null || true
         start_client "$dir"
+        client_kills=$((client_kills + 1))
       else
         kill -9 "${node_pid[$victim]}" 2>/dev/null || true; wait "${node_pid[$victim]}" 2>/dev/null || true
         start_node "$dir" "$victim"
@@ -97,7 +98,8 @@ trial() {
   kill -TERM "${node_pid[@]}" 2>/dev/null || true
   wait "${node_pid[@]}" 2>/dev/null || true
   base=$((base + 10))
-  awk -v k="$done_kills" -v s="$start" -v e="$end" -v x="$exact" 'BEGIN { printf "%d %.1f %s\n", k, e - s, x }' > "$dir/result"
+  awk -v k="$done_kills" -v c="$client_kills" -v s="$start" -v e="$end" -v x="$exact" \
+    'BEGIN { printf "%d %.1f %s %d\n", k, e - s, x, c }' > "$dir/result"
 }
 
 echo "dataset: $pairs pairs of 1024x512 uint8 .npy, throttled to 4 pairs/s per partition; 3 nodes + client on $(nproc) cores"
@@ -107,14 +109,14 @@ EVALUATOR_THROTTLE_PAIRS_PER_SECOND=0 $evaluator evaluate --gt "$work/data/gt" -
 trial "$work/calm" 0
 read -r _ calm _ < "$work/calm/result"
 echo "uninterrupted: ${calm} s"
-printf '%-6s %-6s %-9s %-8s %s\n' trial kills seconds exact "vs uninterrupted"
+printf '%-6s %-14s %-9s %-8s %s\n' trial "kills (client)" seconds exact "vs uninterrupted"
 exact_count=0; total_kills=0
 for t in $(seq 1 "$trials"); do
   trial "$work/trial-$t" "$kills"
-  read -r k s x < "$work/trial-$t/result"
+  read -r k s x c < "$work/trial-$t/result"
   total_kills=$((total_kills + k))
   [ "$x" = yes ] && exact_count=$((exact_count + 1))
-  awk -v t="$t" -v k="$k" -v s="$s" -v x="$x" -v c="$calm" 'BEGIN { printf "%-6s %-6s %-9.1f %-8s %.2fx\n", t, k, s, x, s / c }'
+  awk -v t="$t" -v k="$k ($c)" -v s="$s" -v x="$x" -v c="$calm" 'BEGIN { printf "%-6s %-14s %-9.1f %-8s %.2fx\n", t, k, s, x, s / c }'
 done
 echo "trials: $trials, kills: $total_kills, exact: $exact_count/$trials"
 [ "$exact_count" -eq "$trials" ]
