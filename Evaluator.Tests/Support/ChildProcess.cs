@@ -23,8 +23,12 @@ public sealed class ChildProcess : IDisposable
     /// <summary>The program under test, as built into the test output directory.</summary>
     public static string EvaluatorDll => Path.Combine(AppContext.BaseDirectory, "evaluator.dll");
 
-    /// <summary>Starts <c>dotnet evaluator.dll &lt;args&gt;</c>.</summary>
-    public static ChildProcess StartEvaluator(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>
+    /// Starts <c>dotnet evaluator.dll &lt;args&gt;</c>, in <paramref name="workingDirectory"/>
+    /// (by default the test binaries' folder).
+    /// </summary>
+    public static ChildProcess StartEvaluator(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null,
+                                              string? workingDirectory = null)
     {
         if (!File.Exists(EvaluatorDll)) throw new FileNotFoundException("the evaluator is not in the test output", EvaluatorDll);
         // dotnet test (and dotnet run) tell their children where the host is.
@@ -35,7 +39,7 @@ public sealed class ChildProcess : IDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
