@@ -119,7 +119,9 @@ internal static class DemoCommand
     /// </summary>
     private static void Generate(int seed, int b, int classes, Span<byte> gt, Span<byte> pred)
     {
-        var rng = new Random(HashCode.Combine(seed, b));
+        // A fixed mix of seed and batch: HashCode.Combine is randomised per process, which made
+        // the demo's figures change from run to run (and README's example stale).
+        var rng = new Random(unchecked((seed * 1_000_003) + b));
         for (var i = 0; i < gt.Length; i++)
         {
             var t = rng.NextDouble() < 0.7 ? 0 : rng.Next(classes);
