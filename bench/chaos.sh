@@ -7,7 +7,9 @@
 # Per trial: three `serve` nodes on loopback (one shared SQLite journal; downing after 3 s) and
 # a `submit` client. While the run is going, every 1-3 s one victim is picked at random among
 # the three nodes and the client and killed with SIGKILL; a node is restarted on its port, the
-# client is restarted with the same command (which resumes the run). Whichever node hosts the
+# client is restarted with the same command (which resumes the run); like a supervisor, the
+# script also restarts any node that exits by itself (a node downed by the split-brain
+# resolver exits 1) and counts those restarts. Whichever node hosts the
 # run's coordinator is among the victims whenever it is picked (no node is spared). A trial
 # ends when a client exits 0 with its report (limit: 240 s). Prints per trial: kills,
 # seconds, exact (the final confusion matrix equals the uninterrupted run's, cell for cell)
@@ -61,7 +63,7 @@ same_matrix() { # $1 $2 = reports
 
 # One trial; $1 = dir, $2 = kills. Writes "kills seconds exact" to $1/result.
 trial() {
-  local dir=$1 want=$2 done_kills=0 client_kills=0
+  local dir=$1 want=$2 done_kills=0 client_kills=0 restarts=0
   mkdir -p "$dir"
   seeds="akka.tcp://evaluator@127.0.0.1:$base,akka.tcp://evaluator@127.0.0.1:$((base + 1))"
   for i in 0 1 2; do start_node "$dir" "$i"; done
@@ -70,6 +72,15 @@ trial() {
   start_client "$dir"
   local deadline=$((SECONDS + 240)) finished=0
   while [ $SECONDS -lt $deadline ]; do
+    # A supervisor's job (systemd, Kubernetes): a node that exited (e.g. downed by the
+    # split-brain resolver, which makes it exit 1) is started again.
+    for i in 0 1 2; do
+      if ! kill -0 "${node_pid[$i]}" 2>/dev/null; then
+        wait "${node_pid[$i]}" 2>/dev/null || true
+        start_node "$dir" "$i"
+        restarts=$((restarts + 1))
+      fi
+    done
     if ! kill -0 "$client_pid" 2>/dev/null; then
       if wait "$client_pid" && [ -s "$dir/report.json" ]; then finished=1; break; fi
       start_client "$dir" # it lost the cluster (exit != 0): resume
@@ -99,7 +110,7 @@ trial() {
   wait "${node_pid[@]}" 2>/dev/null || true
   base=$((base + 10))
   awk -v k="$done_kills" -v c="$client_kills" -v s="$start" -v e="$end" -v x="$exact" \
-    'BEGIN { printf "%d %.1f %s %d\n", k, e - s, x, c }' > "$dir/result"
+    -v r="$restarts" 'BEGIN { printf "%d %.1f %s %d %d\n", k, e - s, x, c, r }' > "$dir/result"
 }
 
 echo "dataset: $pairs pairs of 1024x512 uint8 .npy, throttled to 4 pairs/s per partition; 3 nodes + client on $(nproc) cores"
@@ -109,14 +120,15 @@ EVALUATOR_THROTTLE_PAIRS_PER_SECOND=0 $evaluator evaluate --gt "$work/data/gt" -
 trial "$work/calm" 0
 read -r _ calm _ < "$work/calm/result"
 echo "uninterrupted: ${calm} s"
-printf '%-6s %-14s %-9s %-8s %s\n' trial "kills (client)" seconds exact "vs uninterrupted"
+printf '%-6s %-14s %-10s %-9s %-8s %s\n' trial "kills (client)" "restarted" seconds exact "vs uninterrupted"
 exact_count=0; total_kills=0
 for t in $(seq 1 "$trials"); do
   trial "$work/trial-$t" "$kills"
-  read -r k s x c < "$work/trial-$t/result"
+  read -r k s x c r < "$work/trial-$t/result"
   total_kills=$((total_kills + k))
   [ "$x" = yes ] && exact_count=$((exact_count + 1))
-  awk -v t="$t" -v k="$k ($c)" -v s="$s" -v x="$x" -v c="$calm" 'BEGIN { printf "%-6s %-14s %-9.1f %-8s %.2fx\n", t, k, s, x, s / c }'
+  awk -v t="$t" -v k="$k ($c)" -v r="$r" -v s="$s" -v x="$x" -v c="$calm" \
+    'BEGIN { printf "%-6s %-14s %-10s %-9.1f %-8s %.2fx\n", t, k, r, s, x, s / c }'
 done
 echo "trials: $trials, kills: $total_kills, exact: $exact_count/$trials"
 [ "$exact_count" -eq "$trials" ]
