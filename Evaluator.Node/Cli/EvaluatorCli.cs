@@ -14,6 +14,9 @@ internal static class EvaluatorCli
     public const int ExitUsage = 2;
     public const int ExitBadInput = 3;
 
+    /// <summary>The run completed, but --skip-bad skipped more pairs than --max-bad allows (default 0).</summary>
+    public const int ExitSkipped = 4;
+
     /// <summary>Lost the cluster (or the server) mid-way, or could not reach a server: rerun later.</summary>
     public const int ExitUnavailable = 5;
 

@@ -14,6 +14,45 @@ internal sealed record EvaluateOptions
     public string? Csv { get; init; }
 
     public string? DataDir { get; init; }
+
+    /// <summary>Print the report JSON to stdout and nothing else (messages and progress go to stderr).</summary>
+    public bool Json { get; init; }
+
+    /// <summary>No progress and no messages (errors and warnings still go to stderr).</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>How many skipped pairs (--skip-bad) still exit 0.</summary>
+    public MaxBad MaxBad { get; init; } = MaxBad.None;
+}
+
+/// <summary>--max-bad: a number of pairs, or a percentage of the dataset's pairs.</summary>
+internal readonly record struct MaxBad(long Count, double? Percent)
+{
+    public static MaxBad None => new(0, null);
+
+    public bool Allows(long skipped, long pairs) =>
+        Percent is { } p ? skipped * 100.0 <= p * pairs : skipped <= Count;
+
+    public override string ToString() =>
+        Percent is { } p ? p.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "%" : Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static bool TryParse(string s, out MaxBad value)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        s = s.Trim();
+        if (s.EndsWith('%') && double.TryParse(s[..^1], System.Globalization.NumberStyles.Float, inv, out var p) && p is >= 0 and <= 100)
+        {
+            value = new MaxBad(0, p);
+            return true;
+        }
+        if (long.TryParse(s, System.Globalization.NumberStyles.None, inv, out var n))
+        {
+            value = new MaxBad(n, null);
+            return true;
+        }
+        value = None;
+        return false;
+    }
 }
 
 /// <summary>The options of a run (shared by evaluate and submit), bound by name into <see cref="EvaluateOptions"/>.</summary>
@@ -26,7 +65,19 @@ internal sealed class RunOptions
     private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _labelMap = new("--label-map") { Description = "cityscapes | ade20k | FILE.json, applied to ground truth before counting." };
     private readonly Option<bool> _mapPred = new("--map-predictions") { Description = "Apply the label map to predictions too." };
-    private readonly Option<OutOfRangePolicy> _outOfRange = new("--out-of-range") { Description = "error (default) or ignore: labels outside [0, C) that are not ignored.", DefaultValueFactory = _ => OutOfRangePolicy.Error };
+    private readonly Option<OutOfRangePolicy> _outOfRange = new("--out-of-range")
+    {
+        Description = "error (default) or ignore: labels outside [0, C) that are not ignored.",
+        HelpName = "error|ignore",
+        DefaultValueFactory = _ => OutOfRangePolicy.Error,
+        CustomParser = r =>
+        {
+            var token = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (Enum.TryParse<OutOfRangePolicy>(token, ignoreCase: true, out var v) && Enum.IsDefined(v) && !char.IsDigit(token.FirstOrDefault())) return v;
+            r.AddError($"--out-of-range: '{token}' is not one of: error, ignore");
+            return OutOfRangePolicy.Error;
+        },
+    };
     private readonly Option<int[]> _targets = new("--target-classes") { Description = "Take the means over these classes only.", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _categories = new("--categories") { Description = "cityscapes | FILE.json ({\"name\": [class ids], ...}): category IoU." };
     private readonly Option<double> _beta = new("--beta") { Description = "Beta of the per-class F-beta score.", DefaultValueFactory = _ => 1.0 };
@@ -37,6 +88,13 @@ internal sealed class RunOptions
     private readonly Option<int?> _partitions = new("--partitions") { Description = "Partitions (default: one per core)." };
     private readonly Option<int?> _batch = new("--batch-pixels") { Description = "Images larger than this travel in slices of this many pixels." };
     private readonly Option<bool> _skipBad = new("--skip-bad") { Description = "Record unreadable or invalid pairs in the report and go on." };
+    private readonly Option<string?> _maxBad = new("--max-bad")
+    {
+        Description = "With --skip-bad: how many pairs may be skipped (N, or P% of the pairs) before the exit code is 4 (default 0).",
+        HelpName = "N|P%",
+    };
+    private readonly Option<bool> _json = new("--json") { Description = "Print the report JSON to stdout and nothing else (messages and progress to stderr)." };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress and no messages; errors and warnings still go to stderr." };
     private readonly Option<bool> _allowDuplicates = new("--allow-duplicate-files") { Description = "Count a file found under several names (hard or symbolic links) once per name instead of refusing the dataset." };
     private readonly Option<string> _layout = new("--layout") { Description = "plain (same relative path) or cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png).", DefaultValueFactory = _ => "plain" };
     private readonly Option<string?> _gtSuffix = new("--gt-suffix") { Description = "Ground-truth file suffix (overrides --layout)." };
@@ -48,10 +106,16 @@ internal sealed class RunOptions
     public RunOptions(Command cmd)
     {
         _layout.AcceptOnlyFromAmong("plain", "cityscapes");
+        _outOfRange.CompletionSources.Add("error", "ignore");
+        _maxBad.Validators.Add(v =>
+        {
+            if (v.Tokens.Count > 0 && !MaxBad.TryParse(v.Tokens[0].Value, out _))
+                v.AddError($"--max-bad: '{v.Tokens[0].Value}' is neither a number of pairs (5) nor a percentage (10%)");
+        });
         foreach (var o in new Option[]
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
-                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
+                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _maxBad, _json, _quiet, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
                      _shape, _dtype,
                  })
             cmd.Options.Add(o);
@@ -87,6 +151,9 @@ internal sealed class RunOptions
         Report = r.GetValue(_report),
         Csv = r.GetValue(_csv),
         DataDir = r.GetValue(_dataDir),
+        Json = r.GetValue(_json),
+        Quiet = r.GetValue(_quiet),
+        MaxBad = r.GetValue(_maxBad) is { } m && MaxBad.TryParse(m, out var max) ? max : MaxBad.None,
     };
 
     private static Setting<T>? Named<T>(string? name) where T : class => name is null ? null : Setting<T>.Named(name);
