@@ -56,8 +56,7 @@ internal static class EvaluatorCli
         var parse = Build(frontEnd).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine("Run 'evaluator --help' for usage.");
+            UsageErrors.Print(parse, Console.Error);
             return ExitUsage;
         }
         // Signals are handled here, before any command starts (not by System.CommandLine, whose
@@ -98,6 +97,14 @@ internal static class EvaluatorCli
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUnavailable;
+        }
+        // Anything else (a file that cannot be written, a directory that vanished...): the message,
+        // never a stack trace.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or FormatException
+                                       or NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitFailure;
         }
         finally
         {

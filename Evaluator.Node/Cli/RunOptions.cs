@@ -65,18 +65,11 @@ internal sealed class RunOptions
     private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _labelMap = new("--label-map") { Description = "cityscapes | ade20k | FILE.json, applied to ground truth before counting." };
     private readonly Option<bool> _mapPred = new("--map-predictions") { Description = "Apply the label map to predictions too." };
-    private readonly Option<OutOfRangePolicy> _outOfRange = new("--out-of-range")
+    private readonly Option<string> _outOfRange = new("--out-of-range")
     {
-        Description = "error (default) or ignore: labels outside [0, C) that are not ignored.",
+        Description = "Labels outside [0, C) that are not ignored: error, or ignore them.",
         HelpName = "error|ignore",
-        DefaultValueFactory = _ => OutOfRangePolicy.Error,
-        CustomParser = r =>
-        {
-            var token = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (Enum.TryParse<OutOfRangePolicy>(token, ignoreCase: true, out var v) && Enum.IsDefined(v) && !char.IsDigit(token.FirstOrDefault())) return v;
-            r.AddError($"--out-of-range: '{token}' is not one of: error, ignore");
-            return OutOfRangePolicy.Error;
-        },
+        DefaultValueFactory = _ => "error",
     };
     private readonly Option<int[]> _targets = new("--target-classes") { Description = "Take the means over these classes only.", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _categories = new("--categories") { Description = "cityscapes | FILE.json ({\"name\": [class ids], ...}): category IoU." };
@@ -107,6 +100,17 @@ internal sealed class RunOptions
     {
         _layout.AcceptOnlyFromAmong("plain", "cityscapes");
         _outOfRange.CompletionSources.Add("error", "ignore");
+        _outOfRange.Validators.Add(v =>
+        {
+            // As typed in help (lowercase), parsed in any case.
+            if (v.Tokens.Count > 0 && v.Tokens[0].Value is var t && !t.Equals("error", StringComparison.OrdinalIgnoreCase)
+                && !t.Equals("ignore", StringComparison.OrdinalIgnoreCase))
+                v.AddError($"--out-of-range: '{t}' is not one of: error, ignore");
+        });
+        _names.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<string?>() is { } name && ClassNamesProblem(name) is { } problem) v.AddError(problem);
+        });
         _maxBad.Validators.Add(v =>
         {
             if (v.Tokens.Count > 0 && !MaxBad.TryParse(v.Tokens[0].Value, out _))
@@ -133,7 +137,7 @@ internal sealed class RunOptions
             Ignore = r.GetValue(_ignore) ?? [],
             LabelMap = Named<LabelMap>(r.GetValue(_labelMap)),
             MapPredictions = r.GetValue(_mapPred),
-            OutOfRange = r.GetValue(_outOfRange),
+            OutOfRange = Enum.Parse<OutOfRangePolicy>(r.GetValue(_outOfRange) ?? "error", ignoreCase: true),
             TargetClasses = r.GetValue(_targets) ?? [],
             Categories = Named<IReadOnlyList<ClassCategory>>(r.GetValue(_categories)),
             Beta = r.GetValue(_beta),
@@ -155,6 +159,34 @@ internal sealed class RunOptions
         Quiet = r.GetValue(_quiet),
         MaxBad = r.GetValue(_maxBad) is { } m && MaxBad.TryParse(m, out var max) ? max : MaxBad.None,
     };
+
+    /// <summary>
+    /// Why --class-names NAME is neither a preset nor a file, if it is neither. The presets are
+    /// those <see cref="RunSpecBuilder"/> knows (its refusal of a name that is not one lists them).
+    /// </summary>
+    internal static string? ClassNamesProblem(string name)
+    {
+        if (File.Exists(name) || Directory.Exists(name)) return null;
+        try
+        {
+            RunSpecBuilder.Build(new RunRequest
+            {
+                GroundTruth = "", Prediction = "", Classes = 1, ClassNames = Setting<IReadOnlyList<string>>.Named(name), AllowFiles = false,
+            });
+        }
+        catch (InvalidRunSpecException e) when (e.Message.Contains("not a preset", StringComparison.Ordinal))
+        {
+            var presets = System.Text.RegularExpressions.Regex.Match(e.Message, @"not a preset \(([^)]*)\)");
+            return $"--class-names '{name}' is neither a preset nor a file" +
+                   (presets.Success ? $": presets are {presets.Groups[1].Value}" : $" ({e.Message})") +
+                   "; or give a file with one class name per line";
+        }
+        catch (EvaluatorException)
+        {
+            // A preset: whether it fits --classes is checked with the rest of the run.
+        }
+        return null;
+    }
 
     private static Setting<T>? Named<T>(string? name) where T : class => name is null ? null : Setting<T>.Named(name);
 }
