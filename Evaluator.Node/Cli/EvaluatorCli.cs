@@ -100,7 +100,13 @@ internal static class EvaluatorCli
         }
         // Anything else (a file that cannot be written, a directory that vanished...): the message,
         // never a stack trace.
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or FormatException
+        catch (ArgumentException e)
+        {
+            // A value the parser let through but the command cannot use (a port out of range...).
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException
                                        or NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

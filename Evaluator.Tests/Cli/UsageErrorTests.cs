@@ -101,4 +101,21 @@ public sealed class UsageErrorTests
             AssertClean(child);
         }
     }
+
+    [Theory]
+    [InlineData(1, "generate", "--out", "/proc/no-such-dir", "--pairs", "1")]
+    [InlineData(1, "watch", "--url", "not-a-url", "--run", "x")]
+    [InlineData(2, "serve", "--port", "99999")]
+    [InlineData(3, "bench", "--files", "/no/such/dir")]
+    [InlineData(2, "demo", "--pixels", "-5")]
+    public void No_command_ends_in_a_stack_trace_on_a_user_error(int expected, params string[] args)
+    {
+        var (exit, child) = Run(args);
+        using (child)
+        {
+            Assert.True(exit == expected, $"exit {exit}\n{child.Transcript}");
+            Assert.StartsWith("error: ", child.Stderr.TrimStart());
+            AssertClean(child);
+        }
+    }
 }
