@@ -46,7 +46,7 @@ internal static class BenchCommand
     {
         if (width <= 0 || height <= 0 || images <= 0 || repeats <= 0)
             throw new InvalidRunSpecException("--width, --height, --images and --repeats must be positive");
-        var console = AnsiConsole.Console;
+        var console = CliConsole.Stdout();
         console.MarkupLine($"Kernel benchmark: {images} images of {width}×{height} per pass, {repeats} passes, median; " +
                            $"{ignoreFraction:P0} ignored (255); one thread; {Environment.ProcessorCount} cores seen; " +
                            $".NET {Environment.Version}.");
@@ -104,7 +104,7 @@ internal static class BenchCommand
     {
         var pairs = PairDiscovery.Discover(Path.Combine(dir, "gt"), Path.Combine(dir, "pred"), PairLayout.Plain);
         if (pairs.IsEmpty) throw new BadInputException(dir, "no label file pairs under gt/ and pred/");
-        var console = AnsiConsole.Console;
+        var console = CliConsole.Stdout();
         var spec = new RunSpec(classes, ignoreLabels: [255]);
         var counter = new ConfusionCounter(spec);
         var table = new Table();

@@ -34,7 +34,7 @@ internal static class DemoCommand
         if (pixels <= 0 || batchPixels <= 0)
             throw new InvalidRunSpecException("--pixels and --batch must be positive");
         var spec = new RunSpec(classes);
-        var console = AnsiConsole.Console;
+        var console = CliConsole.Stdout();
         var batches = (int)Math.Min(int.MaxValue, (pixels + batchPixels - 1) / batchPixels);
         console.MarkupLine($"[bold]Evaluator demo[/]: {pixels:N0} pixels, {classes} classes, {batches:N0} batches of {batchPixels:N0} pixels.");
         console.MarkupLine("Accumulating three ways: Keras before #20584 (float32 total += per-batch matrix), a float32 counter per pixel, and Evaluator's int64.");

@@ -31,7 +31,8 @@ internal static class EvaluateCommand
     public static async Task<int> RunAsync(EvaluateOptions o, CancellationToken cancel, string role = "single-node",
         ConfigOverrides? clusterOverrides = null, TimeSpan? joinTimeout = null)
     {
-        var console = AnsiConsole.Console;
+        // Results on stdout; with --json only the report is, the rest goes to stderr (or nowhere with --quiet).
+        var console = o.Quiet ? CliConsole.Null() : o.Json ? CliConsole.Stderr() : CliConsole.Stdout();
         var plan = RunLauncher.Plan(o.Run);
         var runId = plan.RunId;
         var spec = plan.Spec;
@@ -83,7 +84,10 @@ internal static class EvaluateCommand
         var start = RunLauncher.Partition(node, plan);
         console.MarkupLine(Markup.Escape(
             $"run {runId}: {plan.Pairs.Length:N0} pairs, {plan.ExpectedPixels:N0} pixels, {start.Partitions.Length} partitions on {workers} worker(s), {spec.NumClasses} classes"));
-        var progress = new RunProgress(console, RunProgress.IsInteractive);
+        var errors = CliConsole.Stderr();
+        // The resume command stays one line to copy (not through Spectre): on stdout, unless stdout is the report's.
+        var advice = o.Json ? Console.Error : Console.Out;
+        var progress = new RunProgress(console, !o.Json && !o.Quiet && RunProgress.IsInteractive);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var startup = TimeSpan.Zero;
         long alreadyCounted = -1;
@@ -109,8 +113,7 @@ internal static class EvaluateCommand
             var interrupt = EvaluatorCli.Interrupt;
             console.MarkupLine(Markup.Escape(
                 $"interrupted ({interrupt?.SignalName ?? "cancelled"}): run {runId} stopped; what was counted and committed is kept."));
-            // Plain (not through Spectre, which wraps long lines): the line must stay one command to copy.
-            Console.WriteLine($"resume with: {resume}");
+            advice.WriteLine($"resume with: {resume}");
             return interrupt?.ExitCode ?? EvaluatorCli.ExitInterrupted;
         }
         catch (Exception e) when (e is OperationCanceledException or AskTimeoutException or TimeoutException)
@@ -118,15 +121,15 @@ internal static class EvaluateCommand
             var why = node.System.WhenTerminated.IsCompleted
                 ? "this node was removed from the cluster (downed after being unreachable)"
                 : $"no answer about run {runId} from the cluster within {node.Settings.AskTimeout.TotalSeconds:0.#} s";
-            console.MarkupLine($"[red]error:[/] {Markup.Escape($"lost the cluster: {why}.")}");
-            console.MarkupLine(Markup.Escape("What the cluster committed is kept. Once it is reachable again, resume the run:"));
-            Console.WriteLine($"resume with: {resume}");
+            errors.MarkupLine($"[red]error:[/] {Markup.Escape($"lost the cluster: {why}.")}");
+            errors.MarkupLine(Markup.Escape("What the cluster committed is kept. Once it is reachable again, resume the run:"));
+            advice.WriteLine($"resume with: {resume}");
             return EvaluatorCli.ExitUnavailable;
         }
 
         var reportModel = final.ToReport();
         ReportOutput.PrintTable(console, reportModel);
-        ReportOutput.PrintBadPairs(console, final.BadPairs);
+        ReportOutput.PrintBadPairs(errors, final.BadPairs);
         var seconds = clock.Elapsed.TotalSeconds;
         var done = final.Pixels.Total - Math.Max(0, alreadyCounted);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
@@ -146,13 +149,20 @@ internal static class EvaluateCommand
             $"peak memory: {PeakMemory.Bytes() / (1024 * 1024):N0} MiB")));
         if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final), cancel);
         if (o.Csv is not null) await File.WriteAllTextAsync(o.Csv, ReportFormats.Csv(reportModel), cancel);
+        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final));
 
         if (final.Status == RunStatus.Failed)
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(final.Error ?? "run failed")}");
-            console.MarkupLine(Markup.Escape(
+            errors.MarkupLine($"[red]error:[/] {Markup.Escape(final.Error ?? "run failed")}");
+            errors.MarkupLine(Markup.Escape(
                 $"What was counted is kept: fix the input (or add --skip-bad) and rerun with --run-id {runId} to resume."));
             return EvaluatorCli.ExitBadInput;
+        }
+        if (!o.MaxBad.Allows(final.BadPairs.Length, plan.Pairs.Length))
+        {
+            errors.MarkupLine($"[red]error:[/] {Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"{final.BadPairs.Length:N0} of {plan.Pairs.Length:N0} pairs skipped, more than --max-bad {o.MaxBad} allows: the metrics leave them out (exit {EvaluatorCli.ExitSkipped}; --max-bad N or P% accepts that many)."))}");
+            return EvaluatorCli.ExitSkipped;
         }
         return EvaluatorCli.ExitOk;
     }

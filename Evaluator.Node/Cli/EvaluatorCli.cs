@@ -14,6 +14,9 @@ internal static class EvaluatorCli
     public const int ExitUsage = 2;
     public const int ExitBadInput = 3;
 
+    /// <summary>The run completed, but --skip-bad skipped more pairs than --max-bad allows (default 0).</summary>
+    public const int ExitSkipped = 4;
+
     /// <summary>Lost the cluster (or the server) mid-way, or could not reach a server: rerun later.</summary>
     public const int ExitUnavailable = 5;
 
@@ -53,8 +56,7 @@ internal static class EvaluatorCli
         var parse = Build(frontEnd).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine("Run 'evaluator --help' for usage.");
+            UsageErrors.Print(parse, Console.Error);
             return ExitUsage;
         }
         // Signals are handled here, before any command starts (not by System.CommandLine, whose
@@ -95,6 +97,20 @@ internal static class EvaluatorCli
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUnavailable;
+        }
+        // Anything else (a file that cannot be written, a directory that vanished...): the message,
+        // never a stack trace.
+        catch (ArgumentException e)
+        {
+            // A value the parser let through but the command cannot use (a port out of range...).
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException
+                                       or NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitFailure;
         }
         finally
         {

@@ -40,7 +40,7 @@ internal static class GenerateCommand
                 NpyWriter.WriteUInt8(Path.Combine(dir, "gt", $"{i:D6}.npy"), g, h, w);
                 NpyWriter.WriteUInt8(Path.Combine(dir, "pred", $"{i:D6}.npy"), p, h, w);
             });
-            AnsiConsole.Console.WriteLine($"wrote {n} pairs of {w}x{h} ({(long)n * w * h:N0} pixels) to {dir}");
+            CliConsole.Stdout().WriteLine($"wrote {n} pairs of {w}x{h} ({(long)n * w * h:N0} pixels) to {dir}");
             return EvaluatorCli.ExitOk;
         });
         return cmd;

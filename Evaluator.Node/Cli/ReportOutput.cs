@@ -39,7 +39,7 @@ internal static class ReportOutput
     public static void PrintBadPairs(IAnsiConsole console, IReadOnlyCollection<BadPair> bad)
     {
         if (bad.Count == 0) return;
-        console.MarkupLine($"[yellow]{bad.Count} pair(s) skipped (--skip-bad):[/]");
+        console.MarkupLine($"[yellow]warning: {bad.Count} pair(s) skipped (--skip-bad):[/]");
         foreach (var b in bad.Take(20)) console.MarkupLine(Markup.Escape($"  {b.Error}"));
         if (bad.Count > 20) console.MarkupLine($"  ... and {bad.Count - 20} more (see the report)");
     }

@@ -14,6 +14,45 @@ internal sealed record EvaluateOptions
     public string? Csv { get; init; }
 
     public string? DataDir { get; init; }
+
+    /// <summary>Print the report JSON to stdout and nothing else (messages and progress go to stderr).</summary>
+    public bool Json { get; init; }
+
+    /// <summary>No progress and no messages (errors and warnings still go to stderr).</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>How many skipped pairs (--skip-bad) still exit 0.</summary>
+    public MaxBad MaxBad { get; init; } = MaxBad.None;
+}
+
+/// <summary>--max-bad: a number of pairs, or a percentage of the dataset's pairs.</summary>
+internal readonly record struct MaxBad(long Count, double? Percent)
+{
+    public static MaxBad None => new(0, null);
+
+    public bool Allows(long skipped, long pairs) =>
+        Percent is { } p ? skipped * 100.0 <= p * pairs : skipped <= Count;
+
+    public override string ToString() =>
+        Percent is { } p ? p.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "%" : Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static bool TryParse(string s, out MaxBad value)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        s = s.Trim();
+        if (s.EndsWith('%') && double.TryParse(s[..^1], System.Globalization.NumberStyles.Float, inv, out var p) && p is >= 0 and <= 100)
+        {
+            value = new MaxBad(0, p);
+            return true;
+        }
+        if (long.TryParse(s, System.Globalization.NumberStyles.None, inv, out var n))
+        {
+            value = new MaxBad(n, null);
+            return true;
+        }
+        value = None;
+        return false;
+    }
 }
 
 /// <summary>The options of a run (shared by evaluate and submit), bound by name into <see cref="EvaluateOptions"/>.</summary>
@@ -26,7 +65,12 @@ internal sealed class RunOptions
     private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _labelMap = new("--label-map") { Description = "cityscapes | ade20k | FILE.json, applied to ground truth before counting." };
     private readonly Option<bool> _mapPred = new("--map-predictions") { Description = "Apply the label map to predictions too." };
-    private readonly Option<OutOfRangePolicy> _outOfRange = new("--out-of-range") { Description = "error (default) or ignore: labels outside [0, C) that are not ignored.", DefaultValueFactory = _ => OutOfRangePolicy.Error };
+    private readonly Option<string> _outOfRange = new("--out-of-range")
+    {
+        Description = "Labels outside [0, C) that are not ignored: error, or ignore them.",
+        HelpName = "error|ignore",
+        DefaultValueFactory = _ => "error",
+    };
     private readonly Option<int[]> _targets = new("--target-classes") { Description = "Take the means over these classes only.", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _categories = new("--categories") { Description = "cityscapes | FILE.json ({\"name\": [class ids], ...}): category IoU." };
     private readonly Option<double> _beta = new("--beta") { Description = "Beta of the per-class F-beta score.", DefaultValueFactory = _ => 1.0 };
@@ -37,6 +81,13 @@ internal sealed class RunOptions
     private readonly Option<int?> _partitions = new("--partitions") { Description = "Partitions (default: one per core)." };
     private readonly Option<int?> _batch = new("--batch-pixels") { Description = "Images larger than this travel in slices of this many pixels." };
     private readonly Option<bool> _skipBad = new("--skip-bad") { Description = "Record unreadable or invalid pairs in the report and go on." };
+    private readonly Option<string?> _maxBad = new("--max-bad")
+    {
+        Description = "With --skip-bad: how many pairs may be skipped (N, or P% of the pairs) before the exit code is 4 (default 0).",
+        HelpName = "N|P%",
+    };
+    private readonly Option<bool> _json = new("--json") { Description = "Print the report JSON to stdout and nothing else (messages and progress to stderr)." };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress and no messages; errors and warnings still go to stderr." };
     private readonly Option<bool> _allowDuplicates = new("--allow-duplicate-files") { Description = "Count a file found under several names (hard or symbolic links) once per name instead of refusing the dataset." };
     private readonly Option<string> _layout = new("--layout") { Description = "plain (same relative path) or cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png).", DefaultValueFactory = _ => "plain" };
     private readonly Option<string?> _gtSuffix = new("--gt-suffix") { Description = "Ground-truth file suffix (overrides --layout)." };
@@ -48,10 +99,27 @@ internal sealed class RunOptions
     public RunOptions(Command cmd)
     {
         _layout.AcceptOnlyFromAmong("plain", "cityscapes");
+        _outOfRange.CompletionSources.Add("error", "ignore");
+        _outOfRange.Validators.Add(v =>
+        {
+            // As typed in help (lowercase), parsed in any case.
+            if (v.Tokens.Count > 0 && v.Tokens[0].Value is var t && !t.Equals("error", StringComparison.OrdinalIgnoreCase)
+                && !t.Equals("ignore", StringComparison.OrdinalIgnoreCase))
+                v.AddError($"--out-of-range: '{t}' is not one of: error, ignore");
+        });
+        _names.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<string?>() is { } name && ClassNamesProblem(name) is { } problem) v.AddError(problem);
+        });
+        _maxBad.Validators.Add(v =>
+        {
+            if (v.Tokens.Count > 0 && !MaxBad.TryParse(v.Tokens[0].Value, out _))
+                v.AddError($"--max-bad: '{v.Tokens[0].Value}' is neither a number of pairs (5) nor a percentage (10%)");
+        });
         foreach (var o in new Option[]
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
-                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
+                     _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _maxBad, _json, _quiet, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
                      _shape, _dtype,
                  })
             cmd.Options.Add(o);
@@ -69,7 +137,7 @@ internal sealed class RunOptions
             Ignore = r.GetValue(_ignore) ?? [],
             LabelMap = Named<LabelMap>(r.GetValue(_labelMap)),
             MapPredictions = r.GetValue(_mapPred),
-            OutOfRange = r.GetValue(_outOfRange),
+            OutOfRange = Enum.Parse<OutOfRangePolicy>(r.GetValue(_outOfRange) ?? "error", ignoreCase: true),
             TargetClasses = r.GetValue(_targets) ?? [],
             Categories = Named<IReadOnlyList<ClassCategory>>(r.GetValue(_categories)),
             Beta = r.GetValue(_beta),
@@ -87,7 +155,38 @@ internal sealed class RunOptions
         Report = r.GetValue(_report),
         Csv = r.GetValue(_csv),
         DataDir = r.GetValue(_dataDir),
+        Json = r.GetValue(_json),
+        Quiet = r.GetValue(_quiet),
+        MaxBad = r.GetValue(_maxBad) is { } m && MaxBad.TryParse(m, out var max) ? max : MaxBad.None,
     };
+
+    /// <summary>
+    /// Why --class-names NAME is neither a preset nor a file, if it is neither. The presets are
+    /// those <see cref="RunSpecBuilder"/> knows (its refusal of a name that is not one lists them).
+    /// </summary>
+    internal static string? ClassNamesProblem(string name)
+    {
+        if (File.Exists(name) || Directory.Exists(name)) return null;
+        try
+        {
+            RunSpecBuilder.Build(new RunRequest
+            {
+                GroundTruth = "", Prediction = "", Classes = 1, ClassNames = Setting<IReadOnlyList<string>>.Named(name), AllowFiles = false,
+            });
+        }
+        catch (InvalidRunSpecException e) when (e.Message.Contains("not a preset", StringComparison.Ordinal))
+        {
+            var presets = System.Text.RegularExpressions.Regex.Match(e.Message, @"not a preset \(([^)]*)\)");
+            return $"--class-names '{name}' is neither a preset nor a file" +
+                   (presets.Success ? $": presets are {presets.Groups[1].Value}" : $" ({e.Message})") +
+                   "; or give a file with one class name per line";
+        }
+        catch (EvaluatorException)
+        {
+            // A preset: whether it fits --classes is checked with the rest of the run.
+        }
+        return null;
+    }
 
     private static Setting<T>? Named<T>(string? name) where T : class => name is null ? null : Setting<T>.Named(name);
 }

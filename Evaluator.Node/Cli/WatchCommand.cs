@@ -22,7 +22,8 @@ internal static class WatchCommand
 
     public static async Task<int> RunAsync(string url, string run, CancellationToken cancel)
     {
-        var console = AnsiConsole.Console;
+        var console = CliConsole.Stdout();
+        var errors = CliConsole.Stderr();
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         if (Environment.GetEnvironmentVariable("EVALUATOR_HTTP_TOKEN") is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
         HttpResponseMessage connected;
@@ -33,18 +34,18 @@ internal static class WatchCommand
         }
         catch (HttpRequestException e)
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape($"cannot reach the node at {url}: {e.Message}")}");
+            errors.MarkupLine($"[red]error:[/] {Markup.Escape($"cannot reach the node at {url}: {e.Message}")}");
             return EvaluatorCli.ExitUnavailable;
         }
         catch (UriFormatException e)
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape($"--url {url}: {e.Message}")}");
+            errors.MarkupLine($"[red]error:[/] {Markup.Escape($"--url {url}: {e.Message}")}");
             return EvaluatorCli.ExitUsage;
         }
         using var response = connected;
         if (!response.IsSuccessStatusCode)
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancel)}")}");
+            errors.MarkupLine($"[red]error:[/] {Markup.Escape($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancel)}")}");
             return (int)response.StatusCode == 404 ? EvaluatorCli.ExitUsage : EvaluatorCli.ExitFailure;
         }
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
@@ -58,7 +59,7 @@ internal static class WatchCommand
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                console.MarkupLine($"[red]error:[/] {Markup.Escape($"lost the connection to {url} before the final snapshot: {e.Message}")}");
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape($"lost the connection to {url} before the final snapshot: {e.Message}")}");
                 return EvaluatorCli.ExitUnavailable;
             }
             if (line is null) break;
@@ -72,7 +73,7 @@ internal static class WatchCommand
                 $"#{s.GetProperty("snapshot").GetInt64()} {s.GetProperty("status").GetString()}: {px.GetProperty("total").GetInt64():N0} px " +
                 $"({px.GetProperty("counted").GetInt64():N0} counted), mean IoU {(mean.ValueKind == JsonValueKind.Null ? "-" : mean.GetDouble().ToString("0.0000", CultureInfo.InvariantCulture))}"));
         }
-        if (!final) console.MarkupLine($"[red]error:[/] {Markup.Escape($"the stream from {url} ended before the final snapshot")}");
+        if (!final) errors.MarkupLine($"[red]error:[/] {Markup.Escape($"the stream from {url} ended before the final snapshot")}");
         return final ? EvaluatorCli.ExitOk : EvaluatorCli.ExitUnavailable;
     }
 }

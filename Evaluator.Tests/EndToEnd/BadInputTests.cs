@@ -152,7 +152,7 @@ public class BadInputTests
         var dir = TestEnvironment.TempDir("skip");
         var c = Make(defect, dir);
 
-        var exit = EvaluatorCli.Run(Args(c, dir, "skip", "--skip-bad"));
+        var exit = EvaluatorCli.Run(Args(c, dir, "skip", "--skip-bad", "--max-bad", "1"));
 
         Assert.Equal(EvaluatorCli.ExitOk, exit);
         var report = ReportFile.Read(Path.Combine(dir, "skip.json"));
@@ -186,7 +186,7 @@ public class BadInputTests
             File.SetLastWriteTimeUtc(path, written);
         }
 
-        var exit = EvaluatorCli.Run(Args(c, dir, "r", "--skip-bad"));
+        var exit = EvaluatorCli.Run(Args(c, dir, "r", "--skip-bad", "--max-bad", "1"));
 
         Assert.Equal(EvaluatorCli.ExitOk, exit);
         var report = ReportFile.Read(Path.Combine(dir, "r.json"));
@@ -206,7 +206,7 @@ public class BadInputTests
         Assert.Equal(EvaluatorCli.ExitBadInput, EvaluatorCli.Run(Args(c, dir, "r", 3)));
         Assert.Equal("failed", ReportFile.Read(Path.Combine(dir, "r.json")).Status);
 
-        Assert.Equal(EvaluatorCli.ExitOk, EvaluatorCli.Run(Args(c, dir, "r", 2, "--skip-bad")));
+        Assert.Equal(EvaluatorCli.ExitOk, EvaluatorCli.Run(Args(c, dir, "r", 2, "--skip-bad", "--max-bad", "1")));
         var report = ReportFile.Read(Path.Combine(dir, "r.json"));
         Assert.Equal("completed", report.Status);
         AssertOnlyTheBadPairListed(c, report);

@@ -31,11 +31,11 @@ public sealed class DecodeBudgetProcessTests
         {
             var exit = refused.WaitForExit(TimeSpan.FromSeconds(120));
             Assert.True(exit == 3, $"exit code {exit}\n{refused.Transcript}");
-            Assert.Contains("more than the decode memory budget of 4,000 bytes", refused.Stdout);
-            Assert.Contains(".png", refused.Stdout);
+            Assert.Contains("more than the decode memory budget of 4,000 bytes", refused.Stderr);
+            Assert.Contains(".png", refused.Stderr);
         }
         var skipDir = Path.Combine(dir, "skip");
-        using var skipped = ChildProcess.StartEvaluator(Args(ds, skipDir, "--skip-bad"), env);
+        using var skipped = ChildProcess.StartEvaluator(Args(ds, skipDir, "--skip-bad", "--max-bad", "2"), env);
         var skipExit = skipped.WaitForExit(TimeSpan.FromSeconds(120));
         Assert.True(skipExit == 0, $"exit code {skipExit}\n{skipped.Transcript}");
         var report = ReportFile.Read(Path.Combine(skipDir, "report.json"));

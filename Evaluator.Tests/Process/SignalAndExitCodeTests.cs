@@ -188,7 +188,7 @@ public sealed partial class SignalAndExitCodeTests(ITestOutputHelper output)
         using var watch = ChildProcess.StartEvaluator(["watch", "--url", $"http://127.0.0.1:{FreePort()}", "--run", "some-run"]);
         var exit = watch.WaitForExit(TimeSpan.FromSeconds(60));
         Assert.True(exit == 5, $"exit code {exit}\n{watch.Transcript}");
-        Assert.Contains("cannot reach the node at http://127.0.0.1:", watch.Stdout);
+        Assert.Contains("cannot reach the node at http://127.0.0.1:", watch.Stderr);
         AssertNoStackTrace(watch);
     }
 
@@ -219,7 +219,7 @@ public sealed partial class SignalAndExitCodeTests(ITestOutputHelper output)
         var exit = submit.WaitForExit(TimeSpan.FromSeconds(90));
         output.WriteLine($"server killed at '{line}': submit exit {exit} after {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(exit == 5, $"exit code {exit}\n{submit.Transcript}");
-        Assert.Contains("lost the cluster", submit.Stdout);
+        Assert.Contains("lost the cluster", submit.Stderr);
         // Akka's own warnings about the lost connection may carry a stack trace; the program must not end in one.
         Assert.DoesNotContain("Unhandled exception", submit.Stdout + submit.Stderr);
         Assert.DoesNotContain("AskTimeoutException", submit.Stderr);
