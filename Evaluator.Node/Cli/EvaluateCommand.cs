@@ -33,6 +33,7 @@ internal static class EvaluateCommand
     {
         var console = AnsiConsole.Console;
         var plan = RunLauncher.Plan(o.Run);
+        if (plan.Notice is { } notice) Console.Error.WriteLine(notice);
         var runId = plan.RunId;
         var spec = plan.Spec;
 

@@ -38,7 +38,7 @@ internal sealed class RunOptions
     private readonly Option<int?> _batch = new("--batch-pixels") { Description = "Images larger than this travel in slices of this many pixels." };
     private readonly Option<bool> _skipBad = new("--skip-bad") { Description = "Record unreadable or invalid pairs in the report and go on." };
     private readonly Option<bool> _allowDuplicates = new("--allow-duplicate-files") { Description = "Count a file found under several names (hard or symbolic links) once per name instead of refusing the dataset." };
-    private readonly Option<string> _layout = new("--layout") { Description = "plain (same relative path) or cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png).", DefaultValueFactory = _ => "plain" };
+    private readonly Option<string> _layout = new("--layout") { Description = "How files pair up: plain (same relative path and name), cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png), ade20k (annotations/**/NAME.png <-> NAME.png), voc (SegmentationClass/NAME.png <-> NAME.png), or auto (the one that pairs the most files).", DefaultValueFactory = _ => "plain" };
     private readonly Option<string?> _gtSuffix = new("--gt-suffix") { Description = "Ground-truth file suffix (overrides --layout)." };
     private readonly Option<string?> _predSuffix = new("--pred-suffix") { Description = "Prediction file suffix (overrides --layout)." };
     private readonly Option<string?> _shape = new("--shape") { Description = "Shape of raw label files, e.g. 1024,2048." };
@@ -47,7 +47,7 @@ internal sealed class RunOptions
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public RunOptions(Command cmd)
     {
-        _layout.AcceptOnlyFromAmong("plain", "cityscapes");
+        _layout.AcceptOnlyFromAmong([.. RunSpecBuilder.LayoutNames]);
         foreach (var o in new Option[]
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,

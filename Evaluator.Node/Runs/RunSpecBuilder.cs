@@ -108,10 +108,22 @@ internal static class RunSpecBuilder
         return new RawLayout([.. dims], dtype);
     }
 
-    /// <summary>How ground-truth and prediction files pair up: the layout's suffixes, each overridable.</summary>
-    public static PairLayout Layout(RunRequest r)
+    /// <summary>The layouts --layout and "layout" accept.</summary>
+    public static IEnumerable<string> LayoutNames => PairLayout.Presets.Select(p => p.Name).Prepend("auto");
+
+    /// <summary>
+    /// How ground-truth and prediction files pair up: the layout's suffixes, each overridable
+    /// (<paramref name="auto"/> stands for "auto", the layout <see cref="PairingCheck.Auto"/> chose).
+    /// </summary>
+    public static PairLayout Layout(RunRequest r, PairLayout? auto = null)
     {
-        var preset = r.Layout == "cityscapes" ? PairLayout.Cityscapes : PairLayout.Plain;
-        return new PairLayout(r.GroundTruthSuffix ?? preset.GroundTruthSuffix, r.PredictionSuffix ?? preset.PredictionSuffix);
+        var preset = r.Layout == "auto" ? auto ?? PairLayout.Plain
+            : PairLayout.Presets.FirstOrDefault(p => p.Name == r.Layout).Layout
+              ?? throw new InvalidRunSpecException($"layout '{r.Layout}' is not one of {string.Join(", ", LayoutNames)}");
+        return preset with
+        {
+            GroundTruthSuffix = r.GroundTruthSuffix ?? preset.GroundTruthSuffix,
+            PredictionSuffix = r.PredictionSuffix ?? preset.PredictionSuffix,
+        };
     }
 }
