@@ -22,9 +22,9 @@ internal sealed class RunOptions
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
     private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
-    private readonly Option<string?> _names = new("--class-names") { Description = "File with one class name per line, or 'cityscapes'." };
+    private readonly Option<string?> _names = new("--class-names") { Description = $"File with one class name per line, or a preset: {ClassNamePresets.List}." };
     private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
-    private readonly Option<string?> _labelMap = new("--label-map") { Description = "cityscapes | ade20k | FILE.json, applied to ground truth before counting." };
+    private readonly Option<string?> _labelMap = new("--label-map") { Description = $"A preset ({string.Join(", ", LabelMap.PresetNames)}) or FILE.json, applied to ground truth before counting." };
     private readonly Option<bool> _mapPred = new("--map-predictions") { Description = "Apply the label map to predictions too." };
     private readonly Option<OutOfRangePolicy> _outOfRange = new("--out-of-range") { Description = "error (default) or ignore: labels outside [0, C) that are not ignored.", DefaultValueFactory = _ => OutOfRangePolicy.Error };
     private readonly Option<int[]> _targets = new("--target-classes") { Description = "Take the means over these classes only.", AllowMultipleArgumentsPerToken = true };

@@ -44,9 +44,12 @@ internal static class RunSpecBuilder
     {
         null => null,
         { Value: { } names } => names,
-        { Name: CityscapesPreset } => ClassCategory.CityscapesClassNames,
-        { Name: { } path } when r.AllowFiles => RunSpec.ReadClassNames(path),
-        { Name: var other } => throw new InvalidRunSpecException($"class_names '{other}' is not a preset (cityscapes); give the names instead"),
+        { Name: { } preset } when ClassNamePresets.Find(preset) is { } names => names,
+        { Name: { } path } when r.AllowFiles && File.Exists(path) => RunSpec.ReadClassNames(path),
+        { Name: var other } when r.AllowFiles => throw new InvalidRunSpecException(
+            $"--class-names '{other}' is neither a file nor a preset ({ClassNamePresets.List})"),
+        { Name: var other } => throw new InvalidRunSpecException(
+            $"class_names '{other}' is not a preset ({ClassNamePresets.List}); give the names instead"),
     };
 
     private static LabelMap? LabelMap(RunRequest r) => r.LabelMap switch
@@ -54,9 +57,9 @@ internal static class RunSpecBuilder
         null => null,
         { Value: { } map } => map,
         { Name: { } presetOrPath } when r.AllowFiles => Messages.LabelMap.Resolve(presetOrPath),
-        { Name: "cityscapes" } => Messages.LabelMap.Cityscapes,
-        { Name: "ade20k" } => Messages.LabelMap.Ade20k,
-        { Name: var other } => throw new InvalidRunSpecException($"label_map '{other}' is not a preset (cityscapes, ade20k); give the map object instead"),
+        { Name: { } preset } when Messages.LabelMap.PresetNames.Contains(preset) => Messages.LabelMap.Resolve(preset),
+        { Name: var other } => throw new InvalidRunSpecException(
+            $"label_map '{other}' is not a preset ({string.Join(", ", Messages.LabelMap.PresetNames)}); give the map object instead"),
     };
 
     private static IReadOnlyList<ClassCategory>? Categories(RunRequest r) => r.Categories switch
