@@ -31,16 +31,18 @@ internal static class RunLauncher
         var directories = Directory.Exists(request.GroundTruth) && Directory.Exists(request.Prediction);
         string? notice = null;
         PairLayout? auto = null;
+        // How the user asked for the layout, as options (for the explanation of a bad pairing).
+        var options = $"--layout {request.Layout}";
         if (request.Layout == "auto" && directories)
         {
             var chosen = PairingCheck.Auto(request.GroundTruth, request.Prediction);
             auto = chosen?.Layout;
+            if (chosen is not null) options = chosen.Options;
             notice = chosen is null
                 ? "layout auto: no layout pairs any files, trying plain"
                 : $"layout auto: chose {chosen.Options["--layout ".Length..]} ({chosen.Pairs} of {chosen.GroundTruthFiles} ground-truth files pair up)";
         }
         var layout = RunSpecBuilder.Layout(request, auto);
-        var options = request.Layout == "auto" && auto is not null ? $"--layout {PairLayout.Presets.FirstOrDefault(p => p.Layout == auto).Name ?? "auto"}" : $"--layout {request.Layout}";
         if (request.GroundTruthSuffix is { } gs) options += $" --gt-suffix {gs}";
         if (request.PredictionSuffix is { } ps) options += $" --pred-suffix {ps}";
         ImmutableArray<FilePair> pairs;

@@ -70,6 +70,9 @@ public class PairingCheckTests
             "ADEChallengeData2016/images/validation/ADE_val_00000001.jpg", "pred/ADE_val_00000001.png", "pred/ADE_val_00000002.png");
         var a = PairingCheck.Auto(Path.Combine(ade, "ADEChallengeData2016"), Path.Combine(ade, "pred"));
         Assert.Equal(("--layout ade20k", 2), (a?.Options, a?.Pairs));
+        var pairs = PairDiscovery.Discover(Path.Combine(ade, "ADEChallengeData2016"), Path.Combine(ade, "pred"), PairLayout.Ade20k);
+        Assert.Equal(2, pairs.Length);
+        Assert.All(pairs, p => Assert.Equal(Path.GetFileName(p.GroundTruth), Path.GetFileName(p.Prediction)));
 
         var voc = Tree("VOC2012/SegmentationClass/2007_000032.png", "VOC2012/SegmentationObject/2007_000032.png",
             "VOC2012/JPEGImages/2007_000032.jpg", "pred/2007_000032.png");
