@@ -50,6 +50,19 @@ public class PairingCheckTests
         Assert.Equal(8 * 256 * 512, auto.Pixels.Total);
     }
 
+    [Fact]
+    public void Evaluate_logs_only_akka_errors_and_serve_nodes_keep_warnings()
+    {
+        var data = TestEnvironment.TempDir("loglevel");
+        var overrides = new Evaluator.Node.Runtime.ConfigOverrides().Set("evaluator.data-dir", data);
+        var single = Evaluator.Node.Runtime.NodeConfig.Load("single-node", overrides, _ => null);
+        var cluster = Evaluator.Node.Runtime.NodeConfig.Load("cluster", overrides, _ => null);
+        Assert.Equal(("ERROR", "ERROR"), (single.GetString("akka.loglevel"), single.GetString("akka.stdout-loglevel")));
+        Assert.Equal("WARNING", cluster.GetString("akka.loglevel"));
+        var debug = Evaluator.Node.Runtime.NodeConfig.Load("single-node", overrides, v => v == "EVALUATOR_LOGLEVEL" ? "DEBUG" : null);
+        Assert.Equal("DEBUG", debug.GetString("akka.loglevel"));
+    }
+
     private static string Tree(params string[] files)
     {
         var root = TestEnvironment.TempDir("tree");
