@@ -41,6 +41,46 @@ public class RunsCommandTests
     }
 
     [Fact]
+    public async Task A_real_ingest_run_lists_its_batches_and_pixels_with_dates()
+    {
+        var http = new Evaluator.Tests.Http.HttpNode();
+        await http.InitializeAsync();
+        try
+        {
+            var c = http.Client;
+            var created = await c.PostAsync("/runs", new StringContent("""{"run_id":"ing1","num_classes":3,"partitions":1}""",
+                System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+            for (var seq = 0; seq < 3; seq++)
+            {
+                var r = await c.PostAsync($"/runs/ing1/partitions/0/batches/{seq}?shape=4&dtype=uint8",
+                    Evaluator.Tests.Http.HttpApiTests.Bin([0, 1, 2, 1, 0, 1, 2, 2]));
+                Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+            }
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await c.PostAsync("/runs/ing1/complete", null)).StatusCode);
+            // The final snapshot (the SSE stream closes after it): the run's last event is written.
+            using (var reader = new StreamReader(await c.GetStreamAsync("/runs/ing1/events")))
+            {
+                while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is not null)
+                {
+                }
+            }
+            var run = Assert.Single(await new RunCatalog(http.Node, TimeSpan.Zero).ListAsync(), r => r.RunId == "ing1");
+            Assert.Equal(("ingest", 3L, 12L, RunStatus.Completed), (run.Kind, run.Batches, run.Pixels.Total, run.Status));
+            Assert.NotNull(run.Created);
+            Assert.NotNull(run.Finished);
+            Assert.True(run.Created <= run.Finished);
+            using var doc = JsonDocument.Parse(RunsCommand.Json([run]));
+            Assert.Equal(JsonValueKind.Null, doc.RootElement[0].GetProperty("pairs").ValueKind);
+            Assert.Equal(3, doc.RootElement[0].GetProperty("batches").GetInt64());
+        }
+        finally
+        {
+            await http.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public void A_failed_run_is_finished_when_it_failed_and_a_resume_makes_it_unfinished_again()
     {
         var start = new StartRun("f", new RunSpec(2), [new PartitionAssignment(0, [], 100, null)], 0, "x", false);
