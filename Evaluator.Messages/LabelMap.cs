@@ -87,7 +87,32 @@ public sealed class LabelMap : IEquatable<LabelMap>
         UnmappedRule.Shift,
         shift: -1);
 
-    public static IReadOnlyList<string> PresetNames { get; } = ["cityscapes", "ade20k"];
+    /// <summary>
+    /// PASCAL VOC: the labels are already the 21 class ids (a palette PNG's palette index is the
+    /// label); 255 (object boundaries) and anything else is ignored.
+    /// </summary>
+    public static LabelMap Voc { get; } = new(
+        "voc",
+        Enumerable.Range(0, 21).Select(i => new KeyValuePair<long, long?>(i, i)),
+        UnmappedRule.Ignore);
+
+    /// <summary>
+    /// COCO-Stuff 164k: the 182 ids of its stuffthingmaps PNGs (0-181, 0-based: 0-90 things, 91-181
+    /// stuff) → the 171 train ids 0-170; the 11 thing ids COCO never used (11 street sign, 25 hat,
+    /// 28 shoe, 29 eye glasses, 44 plate, 65 mirror, 67 window, 68 desk, 70 door, 82 blender,
+    /// 90 hair brush; 12, 26, ... in COCO's 1-based numbering) and 255 (unlabeled) are ignored.
+    /// Source: open-mmlab/mmsegmentation tools/dataset_converters/coco_stuff164k.py (clsID_to_trID).
+    /// </summary>
+    public static LabelMap CocoStuff { get; } = new(
+        "cocostuff",
+        Enumerable.Range(0, 182).Except(CocoStuffUnused)
+            .Select((raw, trainId) => new KeyValuePair<long, long?>(raw, trainId)),
+        UnmappedRule.Ignore);
+
+    /// <summary>The 0-based COCO thing ids with no class (see <see cref="CocoStuff"/>).</summary>
+    public static IReadOnlyList<int> CocoStuffUnused => [11, 25, 28, 29, 44, 65, 67, 68, 70, 82, 90];
+
+    public static IReadOnlyList<string> PresetNames { get; } = ["cityscapes", "ade20k", "voc", "cocostuff"];
 
     /// <summary>A preset by name, or else a JSON label map file at that path.</summary>
     public static LabelMap Resolve(string presetOrPath)
@@ -96,6 +121,8 @@ public sealed class LabelMap : IEquatable<LabelMap>
         {
             case "cityscapes": return Cityscapes;
             case "ade20k": return Ade20k;
+            case "voc": return Voc;
+            case "cocostuff": return CocoStuff;
         }
 
         if (!File.Exists(presetOrPath))

@@ -34,6 +34,7 @@ internal static class EvaluateCommand
         // Results on stdout; with --json only the report is, the rest goes to stderr (or nowhere with --quiet).
         var console = o.Quiet ? CliConsole.Null() : o.Json ? CliConsole.Stderr() : CliConsole.Stdout();
         var plan = RunLauncher.Plan(o.Run);
+        if (plan.Notice is { } notice) Console.Error.WriteLine(notice);
         var runId = plan.RunId;
         var spec = plan.Spec;
 

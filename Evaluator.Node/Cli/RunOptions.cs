@@ -61,9 +61,9 @@ internal sealed class RunOptions
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
     private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
-    private readonly Option<string?> _names = new("--class-names") { Description = "File with one class name per line, or 'cityscapes'." };
+    private readonly Option<string?> _names = new("--class-names") { Description = $"File with one class name per line, or a preset: {ClassNamePresets.List}." };
     private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
-    private readonly Option<string?> _labelMap = new("--label-map") { Description = "cityscapes | ade20k | FILE.json, applied to ground truth before counting." };
+    private readonly Option<string?> _labelMap = new("--label-map") { Description = $"A preset ({string.Join(", ", LabelMap.PresetNames)}) or FILE.json, applied to ground truth before counting." };
     private readonly Option<bool> _mapPred = new("--map-predictions") { Description = "Apply the label map to predictions too." };
     private readonly Option<string> _outOfRange = new("--out-of-range")
     {
@@ -89,7 +89,7 @@ internal sealed class RunOptions
     private readonly Option<bool> _json = new("--json") { Description = "Print the report JSON to stdout and nothing else (messages and progress to stderr)." };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress and no messages; errors and warnings still go to stderr." };
     private readonly Option<bool> _allowDuplicates = new("--allow-duplicate-files") { Description = "Count a file found under several names (hard or symbolic links) once per name instead of refusing the dataset." };
-    private readonly Option<string> _layout = new("--layout") { Description = "plain (same relative path) or cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png).", DefaultValueFactory = _ => "plain" };
+    private readonly Option<string> _layout = new("--layout") { Description = "How files pair up: plain (same relative path and name), cityscapes (*_gtFine_labelTrainIds.png <-> *_leftImg8bit.png), ade20k (annotations/**/NAME.png <-> NAME.png), voc (SegmentationClass/NAME.png <-> NAME.png), or auto (the one that pairs the most files).", DefaultValueFactory = _ => "plain" };
     private readonly Option<string?> _gtSuffix = new("--gt-suffix") { Description = "Ground-truth file suffix (overrides --layout)." };
     private readonly Option<string?> _predSuffix = new("--pred-suffix") { Description = "Prediction file suffix (overrides --layout)." };
     private readonly Option<string?> _shape = new("--shape") { Description = "Shape of raw label files, e.g. 1024,2048." };
@@ -98,7 +98,7 @@ internal sealed class RunOptions
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public RunOptions(Command cmd)
     {
-        _layout.AcceptOnlyFromAmong("plain", "cityscapes");
+        _layout.AcceptOnlyFromAmong([.. RunSpecBuilder.LayoutNames]);
         _outOfRange.CompletionSources.Add("error", "ignore");
         _outOfRange.Validators.Add(v =>
         {

@@ -4,14 +4,56 @@ using Evaluator.Messages.Protocol;
 
 namespace Evaluator.Node.Inputs;
 
-/// <summary>How ground-truth and prediction files are matched by relative path.</summary>
-internal sealed record PairLayout(string GroundTruthSuffix, string PredictionSuffix)
+/// <summary>
+/// How ground-truth and prediction files are matched by relative path: a ground-truth file whose
+/// relative path ends with <see cref="GroundTruthSuffix"/> (and, when <see cref="GroundTruthUnder"/>
+/// is set, that has a directory of that name on its path) pairs with the prediction at the same
+/// relative stem plus <see cref="PredictionSuffix"/>; with <see cref="FlatPredictions"/>, else with
+/// the prediction of that file name directly in the prediction directory.
+/// </summary>
+internal sealed record PairLayout(string GroundTruthSuffix, string PredictionSuffix, string? GroundTruthUnder = null,
+    bool FlatPredictions = false)
 {
     /// <summary>Same relative path and name on both sides.</summary>
     public static PairLayout Plain { get; } = new("", "");
 
     /// <summary>Cityscapes: <c>*_gtFine_labelTrainIds.png</c> ↔ <c>*_leftImg8bit.png</c>.</summary>
     public static PairLayout Cityscapes { get; } = new("_gtFine_labelTrainIds.png", "_leftImg8bit.png");
+
+    /// <summary>
+    /// ADE20K (ADEChallengeData2016): <c>annotations/…/NAME.png</c> ↔ the prediction <c>NAME.png</c> named
+    /// after the image <c>images/…/NAME.jpg</c>, at the same relative path or directly in the prediction directory.
+    /// </summary>
+    public static PairLayout Ade20k { get; } = new(".png", ".png", "annotations", FlatPredictions: true);
+
+    /// <summary>PASCAL VOC: <c>SegmentationClass/NAME.png</c> ↔ <c>NAME.png</c> (same relative path or flat).</summary>
+    public static PairLayout Voc { get; } = new(".png", ".png", "SegmentationClass", FlatPredictions: true);
+
+    /// <summary>The layouts --layout names (auto picks among them).</summary>
+    public static IReadOnlyList<(string Name, PairLayout Layout)> Presets { get; } =
+        [("plain", Plain), ("cityscapes", Cityscapes), ("ade20k", Ade20k), ("voc", Voc)];
+
+    /// <summary>The stem of a ground-truth file of this layout (relative path less the suffix), or null if it is none.</summary>
+    public string? Stem(string gtRoot, string rel)
+    {
+        if (GroundTruthUnder is { } under)
+        {
+            var parts = Path.Combine(gtRoot, rel).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            if (!parts[..^1].Contains(under, StringComparer.Ordinal)) return null;
+        }
+        if (GroundTruthSuffix.Length > 0)
+            return rel.EndsWith(GroundTruthSuffix, StringComparison.Ordinal) && rel.Length > GroundTruthSuffix.Length
+                ? rel[..^GroundTruthSuffix.Length]
+                : null;
+        return LabelFileReader.KnownExtensions.Contains(Path.GetExtension(rel).ToLowerInvariant()) ? rel : null;
+    }
+
+    /// <summary>Where the partner of <paramref name="stem"/> may be, relative to the prediction directory, first first.</summary>
+    public IEnumerable<string> PartnerPaths(string stem)
+    {
+        yield return stem + PredictionSuffix;
+        if (FlatPredictions && Path.GetFileName(stem) != stem) yield return Path.GetFileName(stem) + PredictionSuffix;
+    }
 }
 
 /// <summary>Finds the (ground truth, prediction) pairs of a run, sorted, and slices them into partitions.</summary>
@@ -42,26 +84,16 @@ internal static class PairDiscovery
         foreach (var file in WalkFiles(gtRoot))
         {
             var rel = Path.GetRelativePath(gtRoot, file);
-            string stem;
-            if (layout.GroundTruthSuffix.Length > 0)
-            {
-                if (!rel.EndsWith(layout.GroundTruthSuffix, StringComparison.Ordinal)) continue;
-                stem = rel[..^layout.GroundTruthSuffix.Length];
-            }
-            else
-            {
-                if (!LabelFileReader.KnownExtensions.Contains(Path.GetExtension(rel).ToLowerInvariant())) continue;
-                stem = rel;
-            }
+            if (layout.Stem(gtRoot, rel) is not { } stem) continue;
             RequireRegular(file);
-            var partner = Path.Combine(predRoot, stem + layout.PredictionSuffix);
-            var found = File.Exists(partner);
-            if (found) RequireRegular(partner);
-            pairs.Add(new FilePair(file, found ? partner : ""));
+            var partner = layout.PartnerPaths(stem).Select(p => Path.Combine(predRoot, p)).FirstOrDefault(File.Exists);
+            if (partner is not null) RequireRegular(partner);
+            pairs.Add(new FilePair(file, partner ?? ""));
         }
         if (pairs.Count == 0)
         {
             var what = layout.GroundTruthSuffix.Length > 0 ? $"*{layout.GroundTruthSuffix}" : "*.png, *.npy, *.raw or *.bin";
+            if (layout.GroundTruthUnder is { } under) what += $" under a {under} directory";
             throw new BadInputException(gt, $"no ground-truth files ({what}) found");
         }
         var sorted = pairs.OrderBy(p => p.GroundTruth, StringComparer.Ordinal).ToImmutableArray();
@@ -74,7 +106,7 @@ internal static class PairDiscovery
     }
 
     /// <summary>Every file below <paramref name="root"/>, visiting each physical directory once.</summary>
-    private static IEnumerable<string> WalkFiles(string root)
+    public static IEnumerable<string> WalkFiles(string root)
     {
         var seen = new HashSet<FileIdentity>();
         var pending = new Stack<string>();

@@ -4,6 +4,7 @@ using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Evaluator.Messages;
+using Evaluator.Messages.Protocol;
 using Evaluator.Node.Actors;
 using Evaluator.Node.Runtime;
 
@@ -116,24 +117,54 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
         foreach (var id in ids.Order(StringComparer.Ordinal))
         {
             var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
-                .Select(e => e.Event).RunWith(Sink.Seq<object>(), mat).WaitAsync(cancel);
+                .Select(e => (e.Event, Time: Time(e.Timestamp))).RunWith(Sink.Seq<(object, DateTimeOffset?)>(), mat)
+                .WaitAsync(cancel);
             if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
         }
         return runs;
     }
 
     /// <summary>The coordinator's state from its events, through the coordinator's own fold (<see cref="RunState"/>).</summary>
-    public static RunSummary? Fold(string runId, IEnumerable<object> events)
+    public static RunSummary? Fold(string runId, IEnumerable<object> events) =>
+        Fold(runId, events.Select(e => (e, (DateTimeOffset?)null)));
+
+    /// <summary>
+    /// The coordinator's state from its events and the times they were written: created is the
+    /// first event's, finished the time of the event after which the run was completed or failed
+    /// (null again once a resume sets it running).
+    /// </summary>
+    public static RunSummary? Fold(string runId, IEnumerable<(object Event, DateTimeOffset? Time)> events)
     {
         var state = new RunState();
-        foreach (var e in events) state.Apply(e);
+        DateTimeOffset? created = null, finished = null;
+        foreach (var (e, time) in events)
+        {
+            var before = state.Status;
+            if (!state.Apply(e)) continue;
+            created ??= time;
+            if (state.Status == RunStatus.Running) finished = null;
+            else if (before == RunStatus.Running || finished is null) finished = time;
+        }
         if (state.Start is not { } start) return null;
         var (matrix, pixels) = state.Total();
+        var done = state.Partials.Sum(p => p.Watermark);
         return new RunSummary(runId, state.Status, start.Partitions.Sum(p => p.Pairs.Length),
-            state.Partials.Sum(p => p.Watermark), pixels, start.ExpectedPixels,
+            done, pixels, start.ExpectedPixels,
             MetricReport.Compute(start.Spec, matrix, pixels).MeanIou, state.Partials.Sum(p => p.BadPairs.Length),
-            state.Error);
+            state.Error, start.Ingest, start.Ingest ? done : 0, created, finished);
     }
+
+    /// <summary>
+    /// An event envelope's timestamp as a time: Akka.Persistence.Sql writes UTC ticks; a journal
+    /// writing Unix milliseconds is read as such; 0 (none) is null.
+    /// </summary>
+    public static DateTimeOffset? Time(long timestamp) => timestamp switch
+    {
+        <= 0 => null,
+        > 100_000_000_000_000 when timestamp <= DateTime.MaxValue.Ticks => new DateTimeOffset(timestamp, TimeSpan.Zero),
+        < 100_000_000_000_000 => DateTimeOffset.FromUnixTimeMilliseconds(timestamp),
+        _ => null,
+    };
 
     private sealed record Listing(DateTime Time, IReadOnlyList<RunSummary> Runs);
 

@@ -11,8 +11,9 @@ namespace Evaluator.Node.Runs;
 internal sealed class RunRejectedException(string reason) : EvaluatorException(reason);
 
 /// <summary>A run over files, checked and discovered before any node starts.</summary>
+/// <param name="Notice">What the plan chose that the user should hear of (the layout --layout auto picked), or null.</param>
 internal sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, ImmutableArray<FilePair> Pairs,
-    long ExpectedPixels, int? Partitions, bool SkipBad);
+    long ExpectedPixels, int? Partitions, bool SkipBad, string? Notice = null);
 
 /// <summary>
 /// Starts (or resumes) runs: over files (evaluate, submit: discover the pairs, partition them,
@@ -27,10 +28,37 @@ internal static class RunLauncher
         var raw = RunSpecBuilder.Raw(request);
         var runId = request.RunId ?? RunIds.New();
         RunIds.Validate(runId);
-        var pairs = PairDiscovery.Discover(request.GroundTruth, request.Prediction, RunSpecBuilder.Layout(request),
-            request.AllowDuplicateFiles);
+        var directories = Directory.Exists(request.GroundTruth) && Directory.Exists(request.Prediction);
+        string? notice = null;
+        PairLayout? auto = null;
+        // How the user asked for the layout, as options (for the explanation of a bad pairing).
+        var options = $"--layout {request.Layout}";
+        if (request.Layout == "auto" && directories)
+        {
+            var chosen = PairingCheck.Auto(request.GroundTruth, request.Prediction);
+            auto = chosen?.Layout;
+            if (chosen is not null) options = chosen.Options;
+            notice = chosen is null
+                ? "layout auto: no layout pairs any files, trying plain"
+                : $"layout auto: chose {chosen.Options["--layout ".Length..]} ({chosen.Pairs} of {chosen.GroundTruthFiles} ground-truth files pair up)";
+        }
+        var layout = RunSpecBuilder.Layout(request, auto);
+        if (request.GroundTruthSuffix is { } gs) options += $" --gt-suffix {gs}";
+        if (request.PredictionSuffix is { } ps) options += $" --pred-suffix {ps}";
+        ImmutableArray<FilePair> pairs;
+        try
+        {
+            pairs = PairDiscovery.Discover(request.GroundTruth, request.Prediction, layout, request.AllowDuplicateFiles);
+        }
+        catch (BadInputException e) when (directories && e.Message.Contains("no ground-truth files", StringComparison.Ordinal))
+        {
+            // Nothing of the layout at all: say what is there and which layout would pair it (a usage error).
+            throw new InvalidRunSpecException(PairingCheck.Explain(request.GroundTruth, request.Prediction, options, layout));
+        }
+        if (directories && PairingCheck.TooFewPairs(pairs.Length, pairs.Count(p => p.Prediction.Length == 0)))
+            throw new InvalidRunSpecException(PairingCheck.Explain(request.GroundTruth, request.Prediction, options, layout));
         return new RunPlan(runId, spec, raw, pairs, PairDiscovery.ExpectedPixels(pairs, raw), request.Partitions,
-            request.SkipBad);
+            request.SkipBad, notice);
     }
 
     /// <summary>The workers of the cluster the node sees up (at least one).</summary>

@@ -44,9 +44,12 @@ internal static class RunSpecBuilder
     {
         null => null,
         { Value: { } names } => names,
-        { Name: CityscapesPreset } => ClassCategory.CityscapesClassNames,
-        { Name: { } path } when r.AllowFiles => RunSpec.ReadClassNames(path),
-        { Name: var other } => throw new InvalidRunSpecException($"class_names '{other}' is not a preset (cityscapes); give the names instead"),
+        { Name: { } preset } when ClassNamePresets.Find(preset) is { } names => names,
+        { Name: { } path } when r.AllowFiles && File.Exists(path) => RunSpec.ReadClassNames(path),
+        { Name: var other } when r.AllowFiles => throw new InvalidRunSpecException(
+            $"--class-names '{other}' is neither a file nor a preset ({ClassNamePresets.List})"),
+        { Name: var other } => throw new InvalidRunSpecException(
+            $"class_names '{other}' is not a preset ({ClassNamePresets.List}); give the names instead"),
     };
 
     private static LabelMap? LabelMap(RunRequest r) => r.LabelMap switch
@@ -54,9 +57,9 @@ internal static class RunSpecBuilder
         null => null,
         { Value: { } map } => map,
         { Name: { } presetOrPath } when r.AllowFiles => Messages.LabelMap.Resolve(presetOrPath),
-        { Name: "cityscapes" } => Messages.LabelMap.Cityscapes,
-        { Name: "ade20k" } => Messages.LabelMap.Ade20k,
-        { Name: var other } => throw new InvalidRunSpecException($"label_map '{other}' is not a preset (cityscapes, ade20k); give the map object instead"),
+        { Name: { } preset } when Messages.LabelMap.PresetNames.Contains(preset) => Messages.LabelMap.Resolve(preset),
+        { Name: var other } => throw new InvalidRunSpecException(
+            $"label_map '{other}' is not a preset ({string.Join(", ", Messages.LabelMap.PresetNames)}); give the map object instead"),
     };
 
     private static IReadOnlyList<ClassCategory>? Categories(RunRequest r) => r.Categories switch
@@ -108,10 +111,22 @@ internal static class RunSpecBuilder
         return new RawLayout([.. dims], dtype);
     }
 
-    /// <summary>How ground-truth and prediction files pair up: the layout's suffixes, each overridable.</summary>
-    public static PairLayout Layout(RunRequest r)
+    /// <summary>The layouts --layout and "layout" accept.</summary>
+    public static IEnumerable<string> LayoutNames => PairLayout.Presets.Select(p => p.Name).Prepend("auto");
+
+    /// <summary>
+    /// How ground-truth and prediction files pair up: the layout's suffixes, each overridable
+    /// (<paramref name="auto"/> stands for "auto", the layout <see cref="PairingCheck.Auto"/> chose).
+    /// </summary>
+    public static PairLayout Layout(RunRequest r, PairLayout? auto = null)
     {
-        var preset = r.Layout == "cityscapes" ? PairLayout.Cityscapes : PairLayout.Plain;
-        return new PairLayout(r.GroundTruthSuffix ?? preset.GroundTruthSuffix, r.PredictionSuffix ?? preset.PredictionSuffix);
+        var preset = r.Layout == "auto" ? auto ?? PairLayout.Plain
+            : PairLayout.Presets.FirstOrDefault(p => p.Name == r.Layout).Layout
+              ?? throw new InvalidRunSpecException($"layout '{r.Layout}' is not one of {string.Join(", ", LayoutNames)}");
+        return preset with
+        {
+            GroundTruthSuffix = r.GroundTruthSuffix ?? preset.GroundTruthSuffix,
+            PredictionSuffix = r.PredictionSuffix ?? preset.PredictionSuffix,
+        };
     }
 }

@@ -3,6 +3,18 @@ using Evaluator.Messages.Protocol;
 
 namespace Evaluator.Node.Runs;
 
-/// <summary>One run of the journal and its state, as listed by <see cref="RunCatalog"/>.</summary>
+/// <summary>
+/// One run of the journal and its state, as listed by <see cref="RunCatalog"/>. A run over files
+/// knows its pairs and expected pixels; an ingest run (POST /runs) knows only the batches posted
+/// (<see cref="Batches"/>, also its <see cref="PairsDone"/> watermark), so <see cref="Pairs"/> and
+/// <see cref="ExpectedPixels"/> mean nothing for it (see <see cref="Ingest"/>).
+/// </summary>
+/// <param name="Created">When the run's first event was written (from the journal row), if known.</param>
+/// <param name="Finished">When the event that completed or failed it was written; null while it runs.</param>
 internal sealed record RunSummary(string RunId, RunStatus Status, long Pairs, long PairsDone, PixelCounts Pixels,
-    long ExpectedPixels, double? MeanIou, int BadPairs, string? Error);
+    long ExpectedPixels, double? MeanIou, int BadPairs, string? Error, bool Ingest = false, long Batches = 0,
+    DateTimeOffset? Created = null, DateTimeOffset? Finished = null)
+{
+    /// <summary>"ingest" for a run whose data is posted to it, "files" for one over files.</summary>
+    public string Kind => Ingest ? "ingest" : "files";
+}
