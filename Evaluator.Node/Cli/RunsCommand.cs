@@ -36,7 +36,7 @@ internal static class RunsCommand
             }
             var runs = Sort(await RunCatalog.ListAsync(dir, cancel), r.GetValue(sort)!);
             if (r.GetValue(json)) Console.Out.WriteLine(Json(runs));
-            else Print(AnsiConsole.Console, runs);
+            else Print(CliConsole.Stdout(), runs);
             return EvaluatorCli.ExitOk;
         });
         return cmd;
