@@ -99,11 +99,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         On<RunRestamped>("E-RT", (w, e) => w.Stamps(e.Stamps), static (ref WireReader r) => new RunRestamped(r.Stamps())),
         On<CoordinatorSnapshot>("S-C2", (w, s) =>
         {
-            w.Start(s.Start);
-            w.List(s.Partials, w.Partial);
-            w.Byte((byte)s.Status);
-            w.NullableString(s.Error);
-            w.Var(s.SnapshotNumber);
+            WriteSnapshotV1(w, s);
             w.Stamps(s.Start.Stamps);
         }, static (ref WireReader r) =>
         {
@@ -147,15 +143,18 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     [
         On<StartRun>("SR", (w, s) => w.Start(s), static (ref WireReader r) => r.Start()),
         On<RunStarted>("E-RS", (w, e) => w.Start(e.Start), static (ref WireReader r) => new RunStarted(r.Start())),
-        On<CoordinatorSnapshot>("S-C", (w, s) =>
-        {
-            w.Start(s.Start);
-            w.List(s.Partials, w.Partial);
-            w.Byte((byte)s.Status);
-            w.NullableString(s.Error);
-            w.Var(s.SnapshotNumber);
-        }, static (ref WireReader r) => ReadSnapshotV1(ref r)),
+        On<CoordinatorSnapshot>("S-C", WriteSnapshotV1, static (ref WireReader r) => ReadSnapshotV1(ref r)),
     ];
+
+    /// <summary>A coordinator snapshot as "S-C" holds it (no pair stamps); "S-C2" appends them.</summary>
+    private static void WriteSnapshotV1(WireWriter w, CoordinatorSnapshot s)
+    {
+        w.Start(s.Start);
+        w.List(s.Partials, w.Partial);
+        w.Byte((byte)s.Status);
+        w.NullableString(s.Error);
+        w.Var(s.SnapshotNumber);
+    }
 
     private static CoordinatorSnapshot ReadSnapshotV1(ref WireReader r) => new(r.Start(),
         WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()), (RunStatus)r.Byte(), r.NullableString(), r.Var());

@@ -184,20 +184,22 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
 
     private void OnBatch(Batch b)
     {
+        LedgerStep step;
         try
         {
-            var step = _ledger!.CountSlice(b);
-            // Acknowledged whatever became of it; a refused pair stops the run here, keeping every batch before it.
-            Sender.Tell(StreamAck.Instance);
-            if (step.Outcome == LedgerOutcome.Refused) Fail(step.Error!);
-            else if (step.Outcome == LedgerOutcome.Gap)
-                _log.Error("run {0} partition {1}: batch {2} arrived at watermark {3}; dropped", b.RunId, b.Partition,
-                    b.Seq, _ledger.Watermark);
+            step = _ledger!.CountSlice(b);
         }
         finally
         {
             Release(b);
         }
+        // Acknowledged whatever became of it, once its storage is handed back (the next pair may
+        // reuse it); a refused pair stops the run here, keeping every batch before it.
+        Sender.Tell(StreamAck.Instance);
+        if (step.Outcome == LedgerOutcome.Refused) Fail(step.Error!);
+        else if (step.Outcome == LedgerOutcome.Gap)
+            _log.Error("run {0} partition {1}: batch {2} arrived at watermark {3}; dropped", b.RunId, b.Partition,
+                b.Seq, _ledger.Watermark);
     }
 
     /// <summary>

@@ -8,6 +8,9 @@ using Evaluator.Tests.Support;
 namespace Evaluator.Tests.Runs;
 
 /// <summary>The application layer on a one-node cluster: launching, following, and the node's cached catalog.</summary>
+// Serial (the processes collection runs alone, after the parallel ones): one test measures the
+// process's allocations, which tests running beside it would inflate.
+[Collection("processes")]
 public sealed class NodeRunsTests : IAsyncLifetime
 {
     private EvaluatorNode _node = null!;
@@ -83,7 +86,14 @@ public sealed class NodeRunsTests : IAsyncLifetime
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var accepted = await RunLauncher.StartIngestAsync(_node, "lazy-4096", new RunSpec(4096), 8);
         Assert.Equal(8, accepted.Snapshot.Partitions.Length);
-        await Task.Delay(1000); // the shards get their StartPartition
+        // Every shard has its StartPartition once it answers an ingest: a gap (seq 1 before 0),
+        // which changes nothing and carries an empty (cell-less) matrix.
+        for (var p = 0; p < 8; p++)
+        {
+            var gap = await _node.Shards.Ask<IngestResult>(
+                new IngestMatrix("lazy-4096", p, 1, new ConfusionMatrix(4096), PixelCounts.Zero), _node.Settings.AskTimeout);
+            Assert.Equal(IngestOutcome.Gap, gap.Outcome);
+        }
         Assert.Equal(RunStatus.Running, (await SnapshotFeed.GetAsync(_node, "lazy-4096"))!.Status);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.True(allocated < 100L << 20, $"creating the run allocated {allocated >> 20} MiB");

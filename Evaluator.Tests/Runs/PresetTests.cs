@@ -82,7 +82,16 @@ public class PresetTests
     [Fact]
     public void An_unknown_preset_that_is_no_file_lists_the_presets()
     {
-        var e = Assert.Throws<InvalidRunSpecException>(() => RunSpecBuilder.Build(FromCli("--classes", "3", "--class-names", "pascal")));
+        // The command line refuses it while parsing; the builder (HTTP, and any other caller) too.
+        var cmd = new Command("evaluate");
+        _ = new RunOptions(cmd);
+        var parseError = Assert.Single(cmd.Parse(["--gt", "gt", "--pred", "pred", "--classes", "3", "--class-names", "pascal"]).Errors);
+        Assert.Contains("neither a preset nor a file", parseError.Message);
+        Assert.Contains("cityscapes, ade20k, voc, cocostuff, mapillary", parseError.Message);
+        var e = Assert.Throws<InvalidRunSpecException>(() => RunSpecBuilder.Build(new RunRequest
+        {
+            Classes = 3, ClassNames = Setting<IReadOnlyList<string>>.Named("pascal"), AllowFiles = true,
+        }));
         Assert.Contains("neither a file nor a preset", e.Message);
         Assert.Contains("cityscapes, ade20k, voc, cocostuff, mapillary", e.Message);
         var m = Assert.Throws<LabelMapFormatException>(() => RunSpecBuilder.Build(FromCli("--classes", "3", "--label-map", "pascal")));
