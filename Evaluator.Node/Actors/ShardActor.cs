@@ -22,6 +22,12 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
         public static SendPartial Instance { get; } = new();
     }
 
+    /// <summary>While ingest requests wait for a start: ask the coordinator again (a lost request must not park them).</summary>
+    private sealed record AskStart
+    {
+        public static AskStart Instance { get; } = new();
+    }
+
     private readonly EvaluatorSettings _settings;
     private readonly Func<StartPartition, IActorRef, UniqueKillSwitch> _startStream;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -71,6 +77,7 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
         Receive<PartialAccepted>(OnAccepted);
         Receive<SendPartial>(_ => SendIfNeeded());
         Receive<StopPartition>(_ => { });
+        Receive<AskStart>(_ => Timers.Cancel(nameof(AskStart))); // started meanwhile
     }
 
     private void Idle()
@@ -88,8 +95,16 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
         Receive<IngestBatch>(b => WaitForStart(b, b.RunId, b.Partition, b.Seq));
         Receive<IngestMatrix>(m => WaitForStart(m, m.RunId, m.Partition, m.Seq));
         Receive<CompletePartition>(c => WaitForStart(c, c.RunId, c.Partition, -1));
+        Receive<AskStart>(_ =>
+        {
+            if (_waiting.Count > 0 && _waiting[0].Message is IPartitionMessage m)
+                Coordinators.Tell(new RequestStart(m.RunId, m.Partition));
+            else
+                Timers.Cancel(nameof(AskStart));
+        });
         Receive<RunUnknown>(u =>
         {
+            Timers.Cancel(nameof(AskStart));
             foreach (var (sender, message) in _waiting)
             {
                 if (message is IPartitionMessage m and (IngestBatch or IngestMatrix))
@@ -122,11 +137,14 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
             return;
         }
         _waiting.Add((Sender, message));
-        if (_waiting.Count == 1) Coordinators.Tell(new RequestStart(runId, partition));
+        if (_waiting.Count > 1) return;
+        Coordinators.Tell(new RequestStart(runId, partition));
+        Timers.StartPeriodicTimer(nameof(AskStart), AskStart.Instance, _settings.RestartPartitionsInterval);
     }
 
     private void Begin(StartPartition start)
     {
+        Timers.Cancel(nameof(AskStart));
         _ledger = new ShardLedger(start, _ledger?.BuiltCounter);
         if (start.Resume.Final)
         {

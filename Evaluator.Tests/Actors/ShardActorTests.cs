@@ -162,4 +162,21 @@ public sealed class ShardActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(["/gt/0.png", "/gt/1.png"], p.BadPairs.Select(b => b.GroundTruth));
         Assert.Contains("label 9", p.BadPairs[0].Error);
     }
+
+    [Fact]
+    public void An_ingest_waiting_for_its_start_asks_again_when_the_first_request_is_lost()
+    {
+        var shard = Shard();
+        var client = CreateTestProbe("client");
+        var m = ConfusionMatrix.FromRows([[1, 0, 0], [0, 0, 0], [0, 0, 0]]);
+        client.Send(shard, new IngestMatrix("r", 0, 0, m, new PixelCounts(1, 0, 0)));
+        _coordinator.ExpectMsg<RequestStart>(TimeSpan.FromSeconds(5)); // lost: not answered
+        var again = _coordinator.ExpectMsg<RequestStart>(TimeSpan.FromSeconds(5)); // restart-partitions-interval later
+        Assert.Equal(("r", 0), (again.RunId, again.Partition));
+        _coordinator.Reply(Start() with { Ingest = true });
+        var partial = AwaitPartial(p => p.Watermark == 1);
+        _coordinator.Reply(new PartialAccepted("r", 0, 1, false));
+        Assert.Equal(IngestOutcome.Counted, client.ExpectMsg<IngestResult>(TimeSpan.FromSeconds(5)).Outcome);
+        Assert.Equal(m, partial.Matrix);
+    }
 }
