@@ -34,8 +34,14 @@ public sealed class UnfinishedRunsTests
         var ingestRun = await RunLauncher.StartIngestAsync(first, "ingest-open", new RunSpec(2), 1);
         Assert.False(ingestRun.Resumed);
         await RunLauncher.StartAsync(first, start);
-        await Task.Delay(1200);
-        var mid = (await SnapshotFeed.GetAsync(first, "parked"))!;
+        // Stopped once it has counted a little (it needs 1.5 s at least): mid-way.
+        var started = DateTime.UtcNow;
+        RunSnapshot mid;
+        while ((mid = (await SnapshotFeed.GetAsync(first, "parked"))!).Partitions.Sum(p => p.Watermark) < 2)
+        {
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "the run did not start counting");
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
         Assert.Equal(RunStatus.Running, mid.Status);
         await first.DisposeAsync();
 
@@ -44,7 +50,7 @@ public sealed class UnfinishedRunsTests
         // Nobody resubmits, nor asks the run anything (that would recover its coordinator): the
         // journal is watched from outside. A node with resume-unfinished-runs off leaves it parked...
         var parked = await Node(data, resume: false);
-        await Task.Delay(2000);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // a negative check (like ExpectNoMsg): nothing may happen meanwhile
         await parked.DisposeAsync();
         var summary = (await RunCatalog.ListAsync(data)).Single(r => r.RunId == "parked");
         Assert.Equal(RunStatus.Running, summary.Status);

@@ -23,7 +23,7 @@ public sealed class DecodeBudgetTests : Akka.TestKit.Xunit2.TestKit
         var first = await a.ReserveAsync(60);
         var second = b.ReserveAsync(60);
         var third = b.ReserveAsync(10); // first come, first served: behind the second although it would fit
-        await Task.Delay(100);
+        await Task.Delay(TimeSpan.FromMilliseconds(100)); // a negative check (like ExpectNoMsg): neither may complete
         Assert.False(second.IsCompleted);
         Assert.False(third.IsCompleted);
         Assert.Equal(60, budget.InUse);
