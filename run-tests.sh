@@ -6,7 +6,8 @@
 #   postgresql                   (the cluster tests also run against a real PostgreSQL journal)
 #   chromium                     (the dashboard is tested in a real headless browser)
 # ./run-tests.sh --fast  the fast lane: needs nothing but the .NET SDK (no root, no installs, no services);
-#   leaves out the tests marked [Trait("Category", "Services")]: root, PostgreSQL, Chromium, Python, node processes.
+#   leaves out the tests marked [Trait("Category", "Services")] (root, PostgreSQL, Chromium, Python, node processes)
+#   and [Trait("Category", "Slow")] (in-process multi-node clusters).
 # Any further arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +15,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 if [ "${1:-}" = "--fast" ]; then
   shift
-  exec dotnet test Evaluator.sln -c Release --filter "Category!=Services" "$@"
+  exec dotnet test Evaluator.sln -c Release --filter "Category!=Services&Category!=Slow" "$@"
 fi
 
 need=()

@@ -19,6 +19,8 @@ public sealed class ClusterCollection;
 /// and a client. Sharding spreads the partitions, pub-sub reaches the client, and a worker
 /// that dies mid-run loses nothing: its partitions re-home and resume from the coordinator.
 /// </summary>
+// Category=Slow: several ActorSystems forming clusters, run serially; ./run-tests.sh --fast leaves them out.
+[Trait("Category", "Slow")]
 [Collection("cluster")]
 public sealed class InProcessClusterTests : IAsyncLifetime
 {

@@ -9,6 +9,8 @@ using Evaluator.Tests.Support;
 namespace Evaluator.Tests.Runs;
 
 /// <summary>A restarted node resumes the journal's unfinished runs without anyone resubmitting them.</summary>
+// Category=Slow: three node lifetimes over one journal; ./run-tests.sh --fast leaves it out.
+[Trait("Category", "Slow")]
 public sealed class UnfinishedRunsTests
 {
     private static Task<EvaluatorNode> Node(string dataDir, bool resume) =>
