@@ -68,19 +68,10 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         Assert.Contains($"{a.Address} has 100", e.Message);
         // It left: the cluster is the first node again, and a node that agrees joins.
         var cluster = Akka.Cluster.Cluster.Get(a.System);
-        await AwaitAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 1);
+        await Poll.UntilAsync(() => cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == 1,
+            TimeSpan.FromSeconds(20), "one member up");
         var b = await Node("worker", a.Address, j, new ConfigOverrides().Set("evaluator.sharding.max-shards", 100));
         Assert.Equal(100, b.Settings.MaxShards);
-    }
-
-    private static async Task AwaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 20 s");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>The same against PostgreSQL, which only ./run-tests.sh starts (Category=Services).</summary>

@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Evaluator.Node.Http;
 using Evaluator.Node.Runs;
+using Evaluator.Tests.Support;
 
 namespace Evaluator.Tests.Http;
 
@@ -261,10 +262,8 @@ public sealed class HttpHardeningTests(HttpNode fixture) : IClassFixture<HttpNod
         var run = await CreateRun(5, ""","class_names":["=HYPERLINK(\"http://evil\")","+1","-2","@SUM(A1)","road"]""");
         Assert.Equal(HttpStatusCode.OK, (await Push(run, 0, [0, 4], [0, 4])).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync($"/runs/{run}/complete", null)).StatusCode);
-        HttpResponseMessage csv;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((csv = await _http.GetAsync($"/runs/{run}/report.csv")).StatusCode == HttpStatusCode.Conflict && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
+        var csv = await Poll.UntilAsync(() => _http.GetAsync($"/runs/{run}/report.csv"),
+            r => r.StatusCode != HttpStatusCode.Conflict, TimeSpan.FromSeconds(30), "the completed run's CSV");
         var lines = (await csv.Content.ReadAsStringAsync()).Split('\n');
         Assert.StartsWith("0,\"'=HYPERLINK(\"\"http://evil\"\")\",", lines[1]);
         Assert.StartsWith("1,'+1,", lines[2]);
@@ -312,10 +311,9 @@ public sealed class HttpInFlightTests(LimitedHttpNode fixture) : IClassFixture<L
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
 
         foreach (var s in streams) s.Dispose();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        HttpStatusCode code;
-        while ((code = (await _http.GetAsync("/runs")).StatusCode) == HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
+        // The server learns that the streams closed when their connections go: wait for the slots.
+        var code = await Poll.UntilAsync(async () => (await _http.GetAsync("/runs")).StatusCode,
+            c => c != HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(20), "a slot given back");
         Assert.Equal(HttpStatusCode.OK, code);
     }
 }

@@ -37,13 +37,8 @@ public sealed class UnfinishedRunsTests
         Assert.False(ingestRun.Resumed);
         await RunLauncher.StartAsync(first, start);
         // Stopped once it has counted a little (it needs 1.5 s at least): mid-way.
-        var started = DateTime.UtcNow;
-        RunSnapshot mid;
-        while ((mid = (await SnapshotFeed.GetAsync(first, "parked"))!).Partitions.Sum(p => p.Watermark) < 2)
-        {
-            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "the run did not start counting");
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
+        var mid = await Poll.UntilAsync(async () => (await SnapshotFeed.GetAsync(first, "parked"))!,
+            s => s.Partitions.Sum(p => p.Watermark) >= 2, TimeSpan.FromSeconds(30), "the run counting its first pairs");
         Assert.Equal(RunStatus.Running, mid.Status);
         await first.DisposeAsync();
 
@@ -62,12 +57,8 @@ public sealed class UnfinishedRunsTests
         var second = await Node(data, resume: true);
         try
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((summary = (await RunCatalog.ListAsync(data)).Single(r => r.RunId == "parked")).Status == RunStatus.Running)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"not resumed: {summary.PairsDone} of 30 pairs");
-                await Task.Delay(500);
-            }
+            summary = await Poll.UntilAsync(async () => (await RunCatalog.ListAsync(data)).Single(r => r.RunId == "parked"),
+                s => s.Status != RunStatus.Running, TimeSpan.FromSeconds(60), "the parked run resumed by itself");
             Assert.Equal(RunStatus.Completed, summary.Status);
             var expected = ds.Recount(spec);
             var last = (await SnapshotFeed.GetAsync(second, "parked"))!;
