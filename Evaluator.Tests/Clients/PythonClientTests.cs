@@ -17,49 +17,23 @@ namespace Evaluator.Tests.Clients;
 [Collection("processes")]
 public sealed class PythonClientTests(ITestOutputHelper output)
 {
-    private const string Python = "/usr/bin/python3";
-
     [Fact]
     public async Task The_python_client_counts_every_batch_exactly_once_through_faults()
     {
         var clock = Stopwatch.StartNew();
-        var script = Path.Combine(RepoFiles.RepoRoot(), "clients", "python", "tests", "e2e_client.py");
+        var script = Path.Combine(PythonScripts.ClientDir, "tests", "e2e_client.py");
         Assert.True(File.Exists(script), $"{script} is missing");
         var dir = TestEnvironment.TempDir("python-client");
         using var node = NodeProcess.Start(dir);
         output.WriteLine($"node at {node.Url} after {clock.Elapsed.TotalSeconds:F1} s");
 
-        var info = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dir,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add(script);
-        info.ArgumentList.Add(node.Url.ToString());
-        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1"; // no __pycache__ in the checkout
-        info.Environment["PYTHONUNBUFFERED"] = "1";
-        using var python = Process.Start(info) ?? throw new InvalidOperationException($"could not start {Python}");
-        var stdout = python.StandardOutput.ReadToEndAsync();
-        var stderr = python.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await python.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            python.Kill(entireProcessTree: true);
-            await python.WaitForExitAsync();
-        }
-        var transcript = $"--- e2e_client.py stdout ---\n{await stdout}--- stderr ---\n{await stderr}";
+        var (code, stdout, stderr, timedOut) = await PythonScripts.RunAsync(
+            [script, node.Url.ToString()], dir, TimeSpan.FromSeconds(120));
+        var transcript = $"--- e2e_client.py stdout ---\n{stdout}--- stderr ---\n{stderr}";
         output.WriteLine(transcript);
         output.WriteLine($"python finished after {clock.Elapsed.TotalSeconds:F1} s");
-        Assert.False(timeout.IsCancellationRequested, $"e2e_client.py did not finish within 120 s\n{transcript}\n{node.Process.Transcript}");
-        Assert.True(python.ExitCode == 0, $"e2e_client.py exit code {python.ExitCode}\n{transcript}\n{node.Process.Transcript}");
-        Assert.EndsWith("OK", (await stdout).TrimEnd());
+        Assert.False(timedOut, $"e2e_client.py did not finish within 120 s\n{transcript}\n{node.Process.Transcript}");
+        Assert.True(code == 0, $"e2e_client.py exit code {code}\n{transcript}\n{node.Process.Transcript}");
+        Assert.EndsWith("OK", stdout.TrimEnd());
     }
 }

@@ -19,15 +19,14 @@ namespace Evaluator.Tests.Clients;
 [Collection("processes")]
 public sealed class PythonMetricTests(ITestOutputHelper output)
 {
-    private const string Python = "/usr/bin/python3";
     private const string UrlLine = "http api and dashboard at ";
 
-    private static string ClientDir => Path.Combine(RepoFiles.RepoRoot(), "clients", "python");
+    private static string ClientDir => PythonScripts.ClientDir;
 
     [Fact]
     public async Task The_python_unit_tests_pass()
     {
-        var (code, stdout, stderr, timedOut) = await RunPython(
+        var (code, stdout, stderr, timedOut) = await PythonScripts.RunAsync(
             ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], ClientDir, TimeSpan.FromSeconds(300));
         var transcript = $"--- pytest stdout ---\n{stdout}--- stderr ---\n{stderr}";
         output.WriteLine(transcript);
@@ -46,9 +45,9 @@ public sealed class PythonMetricTests(ITestOutputHelper output)
         try
         {
             output.WriteLine($"node at {url} after {clock.Elapsed.TotalSeconds:F1} s");
-            var info = PythonInfo([Path.Combine(ClientDir, "tests", "e2e_ddp.py"), url, "--kill-point"], dir);
+            var info = PythonScripts.Info([Path.Combine(ClientDir, "tests", "e2e_ddp.py"), url, "--kill-point"], dir);
             info.RedirectStandardInput = true;
-            using var python = Process.Start(info) ?? throw new InvalidOperationException($"could not start {Python}");
+            using var python = Process.Start(info) ?? throw new InvalidOperationException($"could not start {PythonScripts.Python}");
             var stdout = new StringBuilder();
             var killPoint = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var stdoutDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -130,45 +129,5 @@ public sealed class PythonMetricTests(ITestOutputHelper output)
         {
             listener.Stop();
         }
-    }
-
-    private static ProcessStartInfo PythonInfo(IEnumerable<string> args, string workingDirectory)
-    {
-        var info = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1"; // no __pycache__ in the checkout
-        info.Environment["PYTHONUNBUFFERED"] = "1";
-        info.Environment["OMP_NUM_THREADS"] = "1";
-        return info;
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr, bool TimedOut)> RunPython(
-        IEnumerable<string> args, string workingDirectory, TimeSpan limit)
-    {
-        var info = PythonInfo(args, workingDirectory);
-        using var python = Process.Start(info) ?? throw new InvalidOperationException($"could not start {Python}");
-        var stdout = python.StandardOutput.ReadToEndAsync();
-        var stderr = python.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        var timedOut = false;
-        try
-        {
-            await python.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            timedOut = true;
-            python.Kill(entireProcessTree: true);
-            await python.WaitForExitAsync();
-        }
-        return (python.ExitCode, await stdout, await stderr, timedOut);
     }
 }
