@@ -160,33 +160,12 @@ internal sealed class RunOptions
         MaxBad = r.GetValue(_maxBad) is { } m && MaxBad.TryParse(m, out var max) ? max : MaxBad.None,
     };
 
-    /// <summary>
-    /// Why --class-names NAME is neither a preset nor a file, if it is neither. The presets are
-    /// those <see cref="RunSpecBuilder"/> knows (its refusal of a name that is not one lists them).
-    /// </summary>
-    internal static string? ClassNamesProblem(string name)
-    {
-        if (File.Exists(name) || Directory.Exists(name)) return null;
-        try
-        {
-            RunSpecBuilder.Build(new RunRequest
-            {
-                GroundTruth = "", Prediction = "", Classes = 1, ClassNames = Setting<IReadOnlyList<string>>.Named(name), AllowFiles = false,
-            });
-        }
-        catch (InvalidRunSpecException e) when (e.Message.Contains("not a preset", StringComparison.Ordinal))
-        {
-            var presets = System.Text.RegularExpressions.Regex.Match(e.Message, @"not a preset \(([^)]*)\)");
-            return $"--class-names '{name}' is neither a preset nor a file" +
-                   (presets.Success ? $": presets are {presets.Groups[1].Value}" : $" ({e.Message})") +
-                   "; or give a file with one class name per line";
-        }
-        catch (EvaluatorException)
-        {
-            // A preset: whether it fits --classes is checked with the rest of the run.
-        }
-        return null;
-    }
+    /// <summary>Why --class-names NAME is neither a preset nor a file, if it is neither.</summary>
+    internal static string? ClassNamesProblem(string name) =>
+        ClassNamePresets.Find(name) is not null || File.Exists(name) || Directory.Exists(name)
+            ? null
+            : $"--class-names '{name}' is neither a preset nor a file: presets are {ClassNamePresets.List}; " +
+              "or give a file with one class name per line";
 
     private static Setting<T>? Named<T>(string? name) where T : class => name is null ? null : Setting<T>.Named(name);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Evaluator.Tests.Support;
 using Xunit.Abstractions;
 
