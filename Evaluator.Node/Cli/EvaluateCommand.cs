@@ -155,8 +155,8 @@ internal static class EvaluateCommand
         if (final.Status == RunStatus.Failed)
         {
             errors.MarkupLine($"[red]error:[/] {Markup.Escape(final.Error ?? "run failed")}");
-            errors.MarkupLine(Markup.Escape(
-                $"What was counted is kept: fix the input (or add --skip-bad) and rerun with --run-id {runId} to resume."));
+            errors.MarkupLine(Markup.Escape("What was counted is kept: fix the input (or add --skip-bad), then resume the run:"));
+            Console.Error.WriteLine($"resume with: {resume}");
             return EvaluatorCli.ExitBadInput;
         }
         if (!o.MaxBad.Allows(final.BadPairs.Length, plan.Pairs.Length))

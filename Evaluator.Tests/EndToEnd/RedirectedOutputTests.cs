@@ -131,7 +131,9 @@ public sealed partial class RedirectedOutputTests
 
         Assert.True(child.WaitForExit(Limit) == 3, child.Transcript);
         Assert.Contains("error: ", child.Stderr);
-        Assert.Contains("rerun with --run-id", child.Stderr);
+        var resume = Assert.Single(child.Stderr.Split('\n'), l => l.StartsWith("resume with: ", StringComparison.Ordinal));
+        Assert.Contains(" evaluate ", resume);
+        Assert.Contains("--run-id ", resume);
         Assert.DoesNotContain("error: ", child.Stdout);
     }
 }
