@@ -190,6 +190,14 @@ internal static class PngLabelDecoder
         return DecodePixels(data, idat, width, height, depth, colorType == 3, interlace == 1, colorType == 3 ? palette : null, pooled);
     }
 
+    /// <summary>Hands the pixel array of an image decoded with <c>pooled: true</c> back to the pool.</summary>
+    public static void Return(PngLabelImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Pixels8 is { } p8) ArrayPool<byte>.Shared.Return(p8);
+        if (image.Pixels16 is { } p16) ArrayPool<ushort>.Shared.Return(p16);
+    }
+
     private static PngLabelImage DecodePixels(ReadOnlyMemory<byte> data, List<(int Offset, int Length)> idat,
         int width, int height, int depth, bool isPalette, bool interlaced, byte[]? palette, bool pooled)
     {
