@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """PNG decode rate, one thread, Evaluator's decoder next to Pillow's on the same files.
 
-  bench/png_decode.py [--images N] [--classes C] [--repeats R] [--evaluator "dotnet PATH.dll"]
+  bench/png_decode.py [--images N] [--classes C] [--repeats R] [--rounds K] [--evaluator "dotnet PATH.dll"]...
 
 Generates N Cityscapes-shaped label maps (2048x1024, C ids in blobby regions: a Voronoi partition
 with domain-warped, ragged borders plus small upright objects; ~40 KiB a PNG, as real gtFine
 labelIds files are tens of KiB), has Pillow write them as 8-bit grayscale PNG with its default compression, then prints
 the median M labels/s of R passes over all of them, from memory: `evaluator bench --png` (the
-decoder, and zlib inflating the same image data alone) and Pillow + numpy.
+decoder, and zlib inflating the same image data alone) and Pillow + numpy, each timed by its
+thread's CPU time, so that other processes on a shared machine do not count. With --rounds K all of
+them are measured K times in turn and the median of the K medians is printed (a busy machine
+then slows each of them alike); --evaluator may be given more than once (e.g. a build of an
+older commit: the before/after figures of one run on the same files).
 """
 import argparse
 import glob
@@ -27,16 +31,17 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--images", type=int, default=20)
 ap.add_argument("--classes", type=int, default=34)
 ap.add_argument("--repeats", type=int, default=7)
-ap.add_argument("--evaluator", default=None)
+ap.add_argument("--rounds", type=int, default=1)
+ap.add_argument("--evaluator", action="append")
 args = ap.parse_args()
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if args.evaluator is None:
     subprocess.run(["dotnet", "build", os.path.join(root, "Evaluator.Node"), "-c", "Release", "-v", "q", "-nologo"],
                    check=True, stdout=subprocess.DEVNULL)
-    evaluator = ["dotnet", os.path.join(root, "Evaluator.Node/bin/Release/net10.0/evaluator.dll")]
+    evaluators = ["dotnet " + os.path.join(root, "Evaluator.Node/bin/Release/net10.0/evaluator.dll")]
 else:
-    evaluator = args.evaluator.split()
+    evaluators = args.evaluator
 
 
 def smooth(rng, h, w, cell):
@@ -77,22 +82,37 @@ try:
     size = sum(os.path.getsize(p) for p in glob.glob(os.path.join(png_dir, "*.png")))
     print(f"{args.images} PNGs of 2048x1024 8-bit gray, {args.classes} ids in blobby regions, written by Pillow "
           f"{Image.__version__} ({size / args.images / 1024:.0f} KiB each); {args.repeats} passes, median, one thread")
-    out = subprocess.run(evaluator + ["bench", "--png", png_dir, "--repeats", str(args.repeats)],
-                         check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if line.startswith(("png decode:", "zlib inflate alone:")):
-            name, rate = line.split(":", 1)
-            print(f"{'Evaluator ' + name:<34} {rate.strip()}")
-
     blobs = [open(p, "rb").read() for p in sorted(glob.glob(os.path.join(png_dir, "*.png")))]
-    times = []
-    for r in range(args.repeats + 1):
-        start = time.perf_counter()
-        labels = 0
-        for b in blobs:
-            labels += np.asarray(Image.open(io.BytesIO(b))).size
-        if r > 0:
-            times.append(time.perf_counter() - start)
-    print(f"{'Pillow + numpy decode':<34} {labels / statistics.median(times) / 1e6:.1f} M labels/s")
+
+    def pillow():
+        times = []
+        for r in range(args.repeats + 1):
+            start = time.thread_time()
+            labels = 0
+            for b in blobs:
+                labels += np.asarray(Image.open(io.BytesIO(b))).size
+            if r > 0:
+                times.append(time.thread_time() - start)
+        return labels / statistics.median(times) / 1e6
+
+    def evaluator(command):
+        out = subprocess.run(command.split() + ["bench", "--png", png_dir, "--repeats", str(args.repeats)],
+                             check=True, capture_output=True, text=True).stdout
+        rates = {}
+        for line in out.splitlines():
+            if line.startswith(("png decode:", "zlib inflate alone:")):
+                name, rate = line.split(":", 1)
+                rates[name] = float(rate.split()[0])
+        return rates
+
+    results = {}
+    for _ in range(args.rounds):
+        for command in evaluators:
+            for name, rate in evaluator(command).items():
+                results.setdefault((command, name), []).append(rate)
+        results.setdefault(("Pillow + numpy", "decode"), []).append(pillow())
+    for (who, name), rates in results.items():
+        label = f"{name} ({who})" if len(evaluators) > 1 or who.startswith("Pillow") else f"Evaluator {name}"
+        print(f"{statistics.median(rates):8.1f} M labels/s  {label}")
 finally:
     shutil.rmtree(work)

@@ -5,8 +5,6 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
-using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -81,6 +79,7 @@ internal static class PngLabelDecoder
     private static ReadOnlySpan<byte> Signature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
     private static readonly (int X0, int Y0, int Dx, int Dy)[] Adam7 =
         [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+    private static readonly (int X0, int Y0, int Dx, int Dy)[] NoInterlace = [(0, 0, 1, 1)];
     private static readonly uint[] CrcTable = MakeCrcTable();
 
     /// <summary>Decodes the PNG from the stream's current position to its end.</summary>
@@ -216,180 +215,64 @@ internal static class PngLabelDecoder
             rawLong = (long)height * (1 + (((long)width * depth) + 7) / 8);
         }
         if (rawLong > Array.MaxLength) throw new PngDecodeException($"image too large: {rawLong} bytes of filtered data");
-        int rawLen = (int)rawLong;
 
-        byte[] raw = ArrayPool<byte>.Shared.Rent(rawLen);
+        var pixels = (int)((long)width * height); // within maxPixels, checked above
+        int maxStride = (int)((((long)width * depth) + 7) / 8);
+        byte[]? px8 = depth <= 8 ? (pooled ? ArrayPool<byte>.Shared.Rent(pixels) : new byte[pixels]) : null;
+        ushort[]? px16 = depth == 16 ? (pooled ? ArrayPool<ushort>.Shared.Rent(pixels) : new ushort[pixels]) : null;
+        // Rows are unfiltered as they are inflated: straight into the labels for 8-bit non-interlaced
+        // images, through two line buffers (this row, the row above) otherwise.
+        bool direct = !interlaced && depth == 8;
+        byte[]? lines = direct ? null : ArrayPool<byte>.Shared.Rent(2 * maxStride);
+        var ok = false;
         try
         {
-            Inflate(data, idat, raw, rawLen);
-            var pixels = (int)((long)width * height); // within maxPixels, checked above
-            byte[]? px8 = depth <= 8 ? (pooled ? ArrayPool<byte>.Shared.Rent(pixels) : new byte[pixels]) : null;
-            ushort[]? px16 = depth == 16 ? (pooled ? ArrayPool<ushort>.Shared.Rent(pixels) : new ushort[pixels]) : null;
-
-            if (!interlaced && depth == 8)
+            using var rows = new PngRowReader(new IdatStream(data, idat), rawLong, maxStride + 1);
+            var passes = interlaced ? Adam7 : NoInterlace;
+            for (int p = 0; p < passes.Length; p++)
             {
-                // Fast path: unfilter straight into the output rows.
-                int stride = width;
-                for (int y = 0; y < height; y++)
+                var (x0, y0, dx, dy) = passes[p];
+                int pw = PassSize(width, x0, dx), ph = PassSize(height, y0, dy);
+                if (pw == 0 || ph == 0) continue;
+                int stride = (int)((((long)pw * depth) + 7) / 8);
+                Span<byte> cur = direct ? default : lines.AsSpan(0, stride), prev = direct ? default : lines.AsSpan(maxStride, stride);
+                for (int py = 0; py < ph; py++)
                 {
-                    int r = y * (stride + 1);
-                    Span<byte> dst = px8.AsSpan(y * stride, stride);
-                    ReadOnlySpan<byte> prev = y == 0 ? default : px8.AsSpan((y - 1) * stride, stride);
-                    Unfilter(raw[r], raw.AsSpan(r + 1, stride), prev, dst, bpp, y);
-                }
-            }
-            else
-            {
-                int maxStride = (int)((((long)width * depth) + 7) / 8);
-                byte[] lines = ArrayPool<byte>.Shared.Rent(2 * maxStride);
-                try
-                {
-                    int r = 0;
-                    var passes = interlaced ? Adam7 : [(0, 0, 1, 1)];
-                    for (int p = 0; p < passes.Length; p++)
+                    ReadOnlySpan<byte> row = rows.Next(stride + 1);
+                    if (direct)
                     {
-                        var (x0, y0, dx, dy) = passes[p];
-                        int pw = PassSize(width, x0, dx), ph = PassSize(height, y0, dy);
-                        if (pw == 0 || ph == 0) continue;
-                        int stride = (int)((((long)pw * depth) + 7) / 8);
-                        Span<byte> cur = lines.AsSpan(0, stride), prev = lines.AsSpan(maxStride, stride);
-                        for (int py = 0; py < ph; py++)
-                        {
-                            Unfilter(raw[r], raw.AsSpan(r + 1, stride), py == 0 ? default : prev, cur, bpp, py, interlaced ? p + 1 : 0);
-                            r += stride + 1;
-                            int y = y0 + (py * dy);
-                            if (px16 is not null) Emit16(cur, px16, (y * width) + x0, pw, dx);
-                            else Emit8(cur, px8!, (y * width) + x0, pw, dx, depth);
-                            Span<byte> t = cur; cur = prev; prev = t;
-                        }
+                        cur = px8.AsSpan(py * stride, stride);
+                        prev = py == 0 ? default : px8.AsSpan((py - 1) * stride, stride);
                     }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(lines);
+                    if (!PngUnfilter.Row(row[0], row[1..], py == 0 ? default : prev, cur, bpp))
+                        throw new PngDecodeException($"corrupt: invalid filter type {row[0]} on scanline {py}" + (interlaced ? $" of Adam7 pass {p + 1}" : ""));
+                    if (direct) continue;
+                    int y = y0 + (py * dy);
+                    if (px16 is not null) Emit16(cur, px16, (y * width) + x0, pw, dx);
+                    else Emit8(cur, px8!, (y * width) + x0, pw, dx, depth);
+                    Span<byte> t = cur; cur = prev; prev = t;
                 }
             }
+            rows.Finish();
+            ok = true;
             return new PngLabelImage(width, height, depth, isPalette, px8, px16, palette);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(raw);
-        }
-    }
-
-    private static void Inflate(ReadOnlyMemory<byte> data, List<(int Offset, int Length)> idat, byte[] raw, int rawLen)
-    {
-        int got;
-        try
-        {
-            using var z = new ZLibStream(new IdatStream(data, idat), CompressionMode.Decompress);
-            got = z.ReadAtLeast(raw.AsSpan(0, rawLen), rawLen, throwOnEndOfStream: false);
-            // Read on to the end of the zlib stream so that its Adler-32 is checked; surplus data is tolerated.
-            if (got == rawLen) z.ReadAtLeast(stackalloc byte[1], 1, throwOnEndOfStream: false);
         }
         catch (InvalidDataException e)
         {
             throw new PngDecodeException("corrupt: the zlib stream in IDAT is invalid (bad deflate data or Adler-32 mismatch)", e);
         }
-        if (got < rawLen)
-            throw new PngDecodeException($"truncated or corrupt: IDAT holds {got} bytes of image data, expected {rawLen}");
+        finally
+        {
+            if (lines is not null) ArrayPool<byte>.Shared.Return(lines);
+            if (!ok && pooled)
+            {
+                if (px8 is not null) ArrayPool<byte>.Shared.Return(px8);
+                if (px16 is not null) ArrayPool<ushort>.Shared.Return(px16);
+            }
+        }
     }
 
     private static int PassSize(int size, int start, int step) => size > start ? (size - start + step - 1) / step : 0;
-
-    private static void Unfilter(byte filter, ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp, int row, int pass = 0)
-    {
-        dst = dst[..src.Length];
-        if (prev.IsEmpty)
-        {
-            // First row of a pass: the row above is all zeros, so Up = None, Avg uses a/2 only, Paeth = Sub.
-            switch (filter)
-            {
-                case 0 or 2: src.CopyTo(dst); return;
-                case 1 or 4: UnfilterSub(src, dst, bpp); return;
-                case 3: UnfilterAvgFirst(src, dst, bpp); return;
-            }
-        }
-        else
-        {
-            prev = prev[..src.Length];
-            switch (filter)
-            {
-                case 0: src.CopyTo(dst); return;
-                case 1: UnfilterSub(src, dst, bpp); return;
-                case 2: UnfilterUp(src, prev, dst); return;
-                case 3: UnfilterAvg(src, prev, dst, bpp); return;
-                case 4:
-                    if (bpp == 1) UnfilterPaeth1(src, prev, dst);
-                    else UnfilterPaethN(src, prev, dst, bpp);
-                    return;
-            }
-        }
-        throw new PngDecodeException($"corrupt: invalid filter type {filter} on scanline {row}" + (pass > 0 ? $" of Adam7 pass {pass}" : ""));
-    }
-
-    private static void UnfilterSub(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
-    {
-        src[..bpp].CopyTo(dst);
-        if (bpp == 1)
-        {
-            int a = dst[0];
-            for (int i = 1; i < src.Length; i++) dst[i] = (byte)(a = (byte)(src[i] + a));
-            return;
-        }
-        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + dst[i - bpp]);
-    }
-
-    private static void UnfilterUp(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
-    {
-        int i = 0, n = src.Length;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector<byte>.Count; i += Vector<byte>.Count)
-                (new Vector<byte>(src[i..]) + new Vector<byte>(prev[i..])).CopyTo(dst[i..]);
-        }
-        for (; i < n; i++) dst[i] = (byte)(src[i] + prev[i]);
-    }
-
-    private static void UnfilterAvgFirst(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
-    {
-        src[..bpp].CopyTo(dst);
-        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + (dst[i - bpp] >> 1));
-    }
-
-    private static void UnfilterAvg(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
-    {
-        for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + (prev[i] >> 1));
-        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + ((dst[i - bpp] + prev[i]) >> 1));
-    }
-
-    private static void UnfilterPaeth1(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
-    {
-        // Serial dependency on the previous output byte: keep a (left) and c (upper left) in registers.
-        int a = (byte)(src[0] + prev[0]), c = prev[0];
-        dst[0] = (byte)a;
-        for (int i = 1; i < src.Length; i++)
-        {
-            int b = prev[i];
-            a = (byte)(src[i] + Paeth(a, b, c));
-            dst[i] = (byte)a;
-            c = b;
-        }
-    }
-
-    private static void UnfilterPaethN(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
-    {
-        for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + prev[i]);
-        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + Paeth(dst[i - bpp], prev[i], prev[i - bpp]));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Paeth(int a, int b, int c)
-    {
-        int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
-        int p = pb < pa ? b : a;
-        return pc < Math.Min(pa, pb) ? c : p;
-    }
 
     private static void Emit16(ReadOnlySpan<byte> line, ushort[] dst, int start, int count, int step)
     {

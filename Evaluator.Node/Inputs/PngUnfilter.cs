@@ -1,0 +1,179 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Evaluator.Node.Inputs;
+
+/// <summary>
+/// Reverses the PNG scanline filters (None, Sub, Up, Average, Paeth) of one row. Hand-written
+/// because no served package decodes PNG into raw labels; tuned for label maps, whose filtered rows
+/// are mostly zeros: Up is a vector add, and the serial filters (Sub and Paeth with one byte a
+/// pixel) skip runs of zero residuals with vector scans instead of going byte by byte. Every path
+/// gives exactly the bytes of the plain per-byte definition (PNG spec, section 9).
+/// </summary>
+internal static class PngUnfilter
+{
+    /// <summary>
+    /// Unfilters <paramref name="src"/> (a row without its filter byte) into <paramref name="dst"/>;
+    /// <paramref name="prev"/> is the unfiltered row above, or empty for the first row of a pass.
+    /// False for an unknown filter type.
+    /// </summary>
+    public static bool Row(byte filter, ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
+    {
+        dst = dst[..src.Length];
+        if (prev.IsEmpty)
+        {
+            // First row of a pass: the row above is all zeros, so Up = None, Avg uses a/2 only, Paeth = Sub.
+            switch (filter)
+            {
+                case 0 or 2: src.CopyTo(dst); return true;
+                case 1 or 4: Sub(src, dst, bpp); return true;
+                case 3: AvgFirst(src, dst, bpp); return true;
+                default: return false;
+            }
+        }
+        prev = prev[..src.Length];
+        switch (filter)
+        {
+            case 0: src.CopyTo(dst); return true;
+            case 1: Sub(src, dst, bpp); return true;
+            case 2: Up(src, prev, dst); return true;
+            case 3: Avg(src, prev, dst, bpp); return true;
+            case 4:
+                if (bpp == 1) Paeth1(src, prev, dst);
+                else PaethN(src, prev, dst, bpp);
+                return true;
+            default: return false;
+        }
+    }
+
+    internal static void Sub(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
+    {
+        src[..bpp].CopyTo(dst);
+        if (bpp != 1)
+        {
+            for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + dst[i - bpp]);
+            return;
+        }
+        // One byte a pixel: a zero residual repeats the left byte, so a run of zeros is a fill.
+        int a = dst[0], n = src.Length;
+        for (int i = 1; i < n;)
+        {
+            if (src[i] == 0)
+            {
+                int k = src[i..].IndexOfAnyExcept((byte)0);
+                int end = k < 0 ? n : i + k;
+                dst[i..end].Fill((byte)a);
+                i = end;
+                continue;
+            }
+            a = (byte)(src[i] + a);
+            dst[i++] = (byte)a;
+        }
+    }
+
+    internal static void Up(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
+    {
+        int i = 0, n = src.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector<byte>.Count; i += Vector<byte>.Count)
+                (new Vector<byte>(src[i..]) + new Vector<byte>(prev[i..])).CopyTo(dst[i..]);
+            if (n >= Vector<byte>.Count && i < n)
+            {
+                // The tail as one more (overlapping) vector: dst[j] depends only on src[j] and prev[j].
+                i = n - Vector<byte>.Count;
+                (new Vector<byte>(src[i..]) + new Vector<byte>(prev[i..])).CopyTo(dst[i..]);
+                return;
+            }
+        }
+        for (; i < n; i++) dst[i] = (byte)(src[i] + prev[i]);
+    }
+
+    private static void AvgFirst(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
+    {
+        src[..bpp].CopyTo(dst);
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + (dst[i - bpp] >> 1));
+    }
+
+    private static void Avg(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
+    {
+        for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + (prev[i] >> 1));
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + ((dst[i - bpp] + prev[i]) >> 1));
+    }
+
+    /// <summary>
+    /// Paeth with one byte a pixel. Each byte depends on the one before, but two cases need no
+    /// arithmetic: (1) where the left byte equals the upper-left one (a == c), the predictor is the
+    /// upper byte b (pb = 0 is the smallest distance, and a tie with pa means a == b == c), so a run
+    /// of zero residuals copies the row above and stays in that state; (2) where the row above is
+    /// flat (b == c), the predictor is a, so zero residuals repeat the left byte.
+    /// </summary>
+    internal static void Paeth1(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
+    {
+        int n = src.Length;
+        int a = (byte)(src[0] + prev[0]), c = prev[0];
+        dst[0] = (byte)a;
+        int i = 1;
+        while (i < n)
+        {
+            if (a == c)
+            {
+                int k = src[i..].IndexOfAnyExcept((byte)0);
+                int end = k < 0 ? n : i + k;
+                prev[i..end].CopyTo(dst[i..]);
+                if (end == n) return;
+                c = prev[end];
+                a = (byte)(src[end] + c); // still a == c before this byte: the predictor is b
+                dst[end] = (byte)a;
+                i = end + 1;
+                continue;
+            }
+            int b = prev[i];
+            if (b == c && src[i] == 0)
+            {
+                int end = i + FlatZeroRun(src[i..], prev[i..], (byte)c);
+                dst[i..end].Fill((byte)a);
+                i = end; // c stays: the row above was c all along the run
+                continue;
+            }
+            a = (byte)(src[i] + Paeth(a, b, c));
+            dst[i++] = (byte)a;
+            c = b;
+        }
+    }
+
+    /// <summary>How many leading bytes have a zero residual and the value <paramref name="c"/> above.</summary>
+    private static int FlatZeroRun(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, byte c)
+    {
+        int i = 0, n = src.Length;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var cv = Vector128.Create(c);
+            for (; i <= n - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                var same = Vector128.Equals(Vector128.Create(src[i..]), Vector128<byte>.Zero)
+                           & Vector128.Equals(Vector128.Create(prev[i..]), cv);
+                uint differ = ~same.ExtractMostSignificantBits() & 0xFFFF;
+                if (differ != 0) return i + BitOperations.TrailingZeroCount(differ);
+            }
+        }
+        for (; i < n; i++)
+            if (src[i] != 0 || prev[i] != c) return i;
+        return n;
+    }
+
+    private static void PaethN(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
+    {
+        for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + prev[i]);
+        for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + Paeth(dst[i - bpp], prev[i], prev[i - bpp]));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Paeth(int a, int b, int c)
+    {
+        int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
+        int p = pb < pa ? b : a;
+        return pc < Math.Min(pa, pb) ? c : p;
+    }
+}
