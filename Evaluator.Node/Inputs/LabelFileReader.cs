@@ -69,7 +69,7 @@ internal static class LabelFileReader
 
     /// <summary>
     /// The bytes that reading a file holds at its peak, from its header alone: a PNG's compressed
-    /// bytes, its filtered scanlines and its labels; an .npy or raw file's labels unless it is
+    /// bytes, its inflate window and its labels; an .npy or raw file's labels unless it is
     /// memory-mapped (then nothing: the mapping is no heap). 0 when unreadable (reading it reports why).
     /// </summary>
     public static long DecodeBytes(string path, RawLayout? raw, bool memoryMap)

@@ -80,7 +80,6 @@ internal static class PngLabelDecoder
     private static readonly (int X0, int Y0, int Dx, int Dy)[] Adam7 =
         [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
     private static readonly (int X0, int Y0, int Dx, int Dy)[] NoInterlace = [(0, 0, 1, 1)];
-    private static readonly uint[] CrcTable = MakeCrcTable();
 
     /// <summary>Decodes the PNG from the stream's current position to its end.</summary>
     public static PngLabelImage Decode(Stream stream, long maxPixels = DefaultMaxPixels)
@@ -323,25 +322,9 @@ internal static class PngLabelDecoder
         _ => "invalid",
     };
 
-    private static uint[] MakeCrcTable()
-    {
-        var t = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        uint[] t = CrcTable;
-        uint c = 0xFFFFFFFFu;
-        foreach (byte b in bytes) c = t[(c ^ b) & 0xFF] ^ (c >> 8);
-        return c ^ 0xFFFFFFFFu;
-    }
+    // System.IO.Hashing's CRC-32 is the PNG one (CRC-32/ISO-HDLC) and vectorized (carry-less multiply):
+    // a chunk's CRC costs a fraction of the table-driven byte loop it replaces.
+    private static uint Crc32(ReadOnlySpan<byte> bytes) => System.IO.Hashing.Crc32.HashToUInt32(bytes);
 
     /// <summary>Read-only stream over the concatenated data of the IDAT chunks, without copying.</summary>
     private sealed class IdatStream(ReadOnlyMemory<byte> data, List<(int Offset, int Length)> parts) : Stream

@@ -42,8 +42,8 @@ internal static class PngReader
 
     /// <summary>
     /// What decoding the file holds at its peak, from the IHDR chunk: the compressed bytes, the
-    /// filtered scanlines (a filter byte a row, depth bits a pixel) and the labels (1 byte a pixel,
-    /// 2 for 16-bit).
+    /// inflate window and line buffers (a few rows of filtered scanlines: rows are unfiltered as
+    /// they are inflated) and the labels (1 byte a pixel, 2 for 16-bit).
     /// </summary>
     public static long DecodeBytes(string path)
     {
@@ -55,8 +55,7 @@ internal static class PngReader
         int depth = head[24];
         // The decoder refuses larger images before it allocates anything.
         if (width * height > PngLabelDecoder.DefaultMaxPixels) return 0;
-        var filtered = height * (1 + ((width * depth) + 7) / 8);
-        return f.Length + filtered + width * height * (depth == 16 ? 2 : 1);
+        return f.Length + PngRowReader.PeakBytes(((width * depth) + 7) / 8) + width * height * (depth == 16 ? 2 : 1);
     }
 
     /// <summary>Width × height from the IHDR chunk, without decoding.</summary>

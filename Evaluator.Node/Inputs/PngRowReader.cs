@@ -20,6 +20,9 @@ internal sealed class PngRowReader : IDisposable
     private int _start, _end;
     private long _inflated;
 
+    /// <summary>What decoding rows of <paramref name="rowBytes"/> holds besides the labels: the window and two line buffers.</summary>
+    public static long PeakBytes(long rowBytes) => Math.Max(WindowBytes, 2 * (rowBytes + 1)) + (2 * rowBytes);
+
     public PngRowReader(Stream idat, long expectedBytes, int maxRowBytes)
     {
         _zlib = new ZLibStream(idat, CompressionMode.Decompress);
