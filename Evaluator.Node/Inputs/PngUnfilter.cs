@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Evaluator.Node.Inputs;
@@ -119,9 +120,8 @@ internal static class PngUnfilter
         {
             if (a == c)
             {
-                int k = src[i..].IndexOfAnyExcept((byte)0);
-                int end = k < 0 ? n : i + k;
-                prev[i..end].CopyTo(dst[i..]);
+                // Synced: dst = src + prev (Up) up to and including the first nonzero residual.
+                int end = SyncedRun(src, prev, dst, i);
                 if (end == n) return;
                 c = prev[end];
                 a = (byte)(src[end] + c); // still a == c before this byte: the predictor is b
@@ -132,9 +132,7 @@ internal static class PngUnfilter
             int b = prev[i];
             if (b == c && src[i] == 0)
             {
-                int end = i + FlatZeroRun(src[i..], prev[i..], (byte)c);
-                dst[i..end].Fill((byte)a);
-                i = end; // c stays: the row above was c all along the run
+                i = FlatRun(src, prev, dst, i, (byte)a, (byte)c); // c stays: the row above was c all along the run
                 continue;
             }
             a = (byte)(src[i] + Paeth(a, b, c));
@@ -143,23 +141,69 @@ internal static class PngUnfilter
         }
     }
 
-    /// <summary>How many leading bytes have a zero residual and the value <paramref name="c"/> above.</summary>
-    private static int FlatZeroRun(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, byte c)
+    /// <summary>
+    /// Writes dst = src + prev from <paramref name="i"/> on, a vector at a time, and returns the index of the
+    /// first nonzero residual (or the row length): dst is right up to that index; bytes written past it are
+    /// rewritten by the caller, which goes on from there.
+    /// </summary>
+    private static int SyncedRun(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int i)
     {
-        int i = 0, n = src.Length;
+        int n = src.Length;
+        ref byte s = ref MemoryMarshal.GetReference(src), p = ref MemoryMarshal.GetReference(prev), d = ref MemoryMarshal.GetReference(dst);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                var sv = Vector256.LoadUnsafe(ref s, (nuint)i);
+                (sv + Vector256.LoadUnsafe(ref p, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+                uint nonzero = ~Vector256.Equals(sv, Vector256<byte>.Zero).ExtractMostSignificantBits();
+                if (nonzero != 0) return i + BitOperations.TrailingZeroCount(nonzero);
+            }
+        }
         if (Vector128.IsHardwareAccelerated)
         {
-            var cv = Vector128.Create(c);
             for (; i <= n - Vector128<byte>.Count; i += Vector128<byte>.Count)
             {
-                var same = Vector128.Equals(Vector128.Create(src[i..]), Vector128<byte>.Zero)
-                           & Vector128.Equals(Vector128.Create(prev[i..]), cv);
+                var sv = Vector128.LoadUnsafe(ref s, (nuint)i);
+                (sv + Vector128.LoadUnsafe(ref p, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+                uint nonzero = ~Vector128.Equals(sv, Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                if (nonzero != 0) return i + BitOperations.TrailingZeroCount(nonzero);
+            }
+        }
+        for (; i < n; i++)
+        {
+            if (src[i] != 0) return i;
+            dst[i] = prev[i];
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="a"/> from <paramref name="i"/> on while the residual is zero and the byte above is
+    /// <paramref name="c"/>; returns where that stops (or the row length). Bytes written past it are rewritten
+    /// by the caller, which goes on from there.
+    /// </summary>
+    private static int FlatRun(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int i, byte a, byte c)
+    {
+        int n = src.Length;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref byte s = ref MemoryMarshal.GetReference(src), p = ref MemoryMarshal.GetReference(prev), d = ref MemoryMarshal.GetReference(dst);
+            Vector128<byte> av = Vector128.Create(a), cv = Vector128.Create(c);
+            for (; i <= n - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                av.StoreUnsafe(ref d, (nuint)i);
+                var same = Vector128.Equals(Vector128.LoadUnsafe(ref s, (nuint)i), Vector128<byte>.Zero)
+                           & Vector128.Equals(Vector128.LoadUnsafe(ref p, (nuint)i), cv);
                 uint differ = ~same.ExtractMostSignificantBits() & 0xFFFF;
                 if (differ != 0) return i + BitOperations.TrailingZeroCount(differ);
             }
         }
         for (; i < n; i++)
+        {
             if (src[i] != 0 || prev[i] != c) return i;
+            dst[i] = a;
+        }
         return n;
     }
 
