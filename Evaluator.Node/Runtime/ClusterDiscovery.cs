@@ -27,6 +27,9 @@ internal static class ClusterDiscovery
     private const string ContactPointsKey = "evaluator.cluster.contact-points";
     private const string Bootstrap = "akka.management.cluster.bootstrap";
 
+    /// <summary>kubernetes: the name of the pods' container port that serves the bootstrap endpoint.</summary>
+    public const string ManagementPortName = "management";
+
     /// <summary>The configured mode; an unknown name is a configuration error naming the choices.</summary>
     public static DiscoveryMode ModeOf(Config config)
     {
@@ -77,7 +80,10 @@ internal static class ClusterDiscovery
         }
         else
         {
-            o.Set($"{Bootstrap}.contact-point-discovery.discovery-method", "kubernetes-api");
+            // Each pod's contact point is its container port named "management" (deploy/kubernetes), not
+            // this node's own management port: a submit run inside a pod serves its endpoint on another port.
+            o.Set($"{Bootstrap}.contact-point-discovery.discovery-method", "kubernetes-api")
+                .Set($"{Bootstrap}.contact-point-discovery.port-name", ManagementPortName);
         }
         return o.ToConfig(config);
     }

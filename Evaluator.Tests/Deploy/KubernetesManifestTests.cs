@@ -142,7 +142,7 @@ public sealed class KubernetesManifestTests
         // Ports: the container's named ports are the ones the node is told, and the ones the services target.
         var ports = ((YamlSequenceNode)container["ports"]).ToDictionary(p => Scalar(p, "name"), p => Scalar(p, "containerPort"));
         Assert.Equal(ports["remoting"], Scalar(env["EVALUATOR_PORT"], "value"));
-        Assert.Equal(ports["management"], Scalar(env["EVALUATOR_MANAGEMENT_PORT"], "value"));
+        Assert.Equal(ports[ClusterDiscovery.ManagementPortName], Scalar(env["EVALUATOR_MANAGEMENT_PORT"], "value"));
         Assert.EndsWith(":" + ports["http"], Scalar(env["EVALUATOR_HTTP_URL"], "value"));
         foreach (var service in docs.Where(d => Scalar(d.Doc, "kind") == "Service").Select(d => d.Doc))
             Assert.All((YamlSequenceNode)At(service, "spec.ports")!, p => Assert.Contains(Scalar(p, "targetPort"), ports.Keys));

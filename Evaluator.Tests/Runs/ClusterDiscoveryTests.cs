@@ -42,6 +42,7 @@ public sealed class ClusterDiscoveryTests
             ("EVALUATOR_MANAGEMENT_HOSTNAME", "10.1.2.3"));
         Assert.Equal("kubernetes-api", config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.discovery-method"));
         Assert.Equal("seg-eval", config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.service-name"));
+        Assert.Equal("management", config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.port-name"));
         Assert.Equal("10.1.2.3", config.GetString("akka.management.http.hostname"));
         Assert.Equal("cluster bootstrap, Kubernetes pods labelled app=seg-eval", ClusterDiscovery.Describe(config));
     }
