@@ -45,8 +45,10 @@ public sealed class ClusterBootstrapProcessTests(ITestOutputHelper output) : IDi
         ["EVALUATOR_JOURNAL_CONNECTION"] = null,
     };
 
-    [Fact]
-    public async Task Three_nodes_with_config_discovery_and_no_seed_nodes_form_one_cluster_and_evaluate_exactly()
+    [Theory]
+    [InlineData(Journals.Sqlite)]
+    [InlineData(Journals.Postgres)] // the journal of deploy/kubernetes
+    public async Task Three_nodes_with_config_discovery_and_no_seed_nodes_form_one_cluster_and_evaluate_exactly(string journalKind)
     {
         var ports = FreePorts(2 * Nodes + 1);
         var management = ports[Nodes..(2 * Nodes)];
@@ -54,7 +56,9 @@ public sealed class ClusterBootstrapProcessTests(ITestOutputHelper output) : IDi
         var journal = Path.Combine(_dir, "journal");
         var nodes = Enumerable.Range(0, Nodes).Select(i =>
         {
-            var child = ChildProcess.StartEvaluator(["serve"], Environment(ports[i], management[i], contactPoints, journal));
+            var env = Environment(ports[i], management[i], contactPoints, journal);
+            foreach (var (name, value) in Journals.Environment(journalKind)) env[name] = value;
+            var child = ChildProcess.StartEvaluator(["serve"], env);
             _children.Add(child);
             return child;
         }).ToList();
@@ -83,7 +87,7 @@ public sealed class ClusterBootstrapProcessTests(ITestOutputHelper output) : IDi
         var clientEnv = Environment(0, ports[2 * Nodes], contactPoints, Path.Combine(_dir, "client"));
         using var submit = ChildProcess.StartEvaluator(
             ["submit", "--gt", ds.GroundTruthDir, "--pred", ds.PredictionDir, "--classes", $"{Classes}", "--ignore", "255",
-             "--partitions", "3", "--run-id", "bootstrap-run", "--report", report, "--quiet"], clientEnv);
+             "--partitions", "3", "--run-id", $"bootstrap-{Guid.NewGuid():N}"[..22], "--report", report, "--quiet"], clientEnv);
         var exit = submit.WaitForExit(Timeout);
         output.WriteLine($"[{clock.Elapsed.TotalSeconds:F1} s] submit exited with {exit}");
         Assert.True(exit == 0, $"submit exit {exit}\n{submit.Transcript}\n{string.Join("\n", nodes.Select(n => n.Transcript))}");
