@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Serialization;
 using Evaluator.Messages.Protocol;
 
@@ -159,6 +160,20 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     private static CoordinatorSnapshot ReadSnapshotV1(ref WireReader r) => new(r.Start(),
         WireReader.ReadList(ref r, static (ref WireReader x) => x.Partial()), (RunStatus)r.Byte(), r.NullableString(), r.Var());
 
+    // Lazy: serializers are created while the ActorSystem starts, before it can name a log source.
+    private readonly Lazy<ILoggingAdapter> _log = new(() => Logging.GetLogger(system, typeof(ProtocolSerializer)));
+
+    /// <summary>
+    /// The error for a manifest this build does not read: a message or event of another release
+    /// (the upgrade rule, README's Upgrades: every manifest a release writes stays readable by
+    /// every later one, so only a newer node or journal can hold one).
+    /// </summary>
+    public static string UnknownManifest(string manifest, int length) =>
+        $"ProtocolSerializer: unknown manifest '{manifest}' ({length} bytes): this node reads " +
+        $"{string.Join(", ", ByManifest.Keys.Order(StringComparer.Ordinal))}. It was written by a newer release of " +
+        "the evaluator (a node of the cluster or the journal): upgrade this node; releases only add manifests, so a " +
+        "node reads everything an older one writes";
+
     private static readonly Dictionary<Type, Entry> ByType = Table.ToDictionary(e => e.Type);
     private static readonly Dictionary<string, Entry> ByManifest = Table.Concat(ReadOnly).ToDictionary(e => e.Manifest);
 
@@ -182,7 +197,13 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     public override object FromBinary(byte[] bytes, string manifest)
     {
         if (!ByManifest.TryGetValue(manifest, out var e))
-            throw new System.Runtime.Serialization.SerializationException($"ProtocolSerializer: unknown manifest '{manifest}'");
+        {
+            // Logged here as well as thrown: a journal replay or a remote message fails far from
+            // where an operator looks (remoting logs the failure too, naming the sending node).
+            var message = UnknownManifest(manifest, bytes.Length);
+            _log.Value.Error(message);
+            throw new System.Runtime.Serialization.SerializationException(message);
+        }
         var r = new WireReader(bytes, $"message '{manifest}'");
         var result = e.Read(ref r);
         r.End();

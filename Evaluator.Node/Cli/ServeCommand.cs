@@ -41,8 +41,7 @@ internal static class ServeCommand
     {
         var config = NodeConfig.Load("cluster", overrides);
         frontEnd?.Check(config); // e.g. refuses a non-loopback URL without a token before anything starts
-        var seeds = config.GetStringList("akka.cluster.seed-nodes");
-        Console.WriteLine($"evaluator node joining the cluster (seed nodes: {(seeds.Count == 0 ? "none: it forms one" : string.Join(", ", seeds))})");
+        Console.WriteLine($"evaluator node joining the cluster ({ClusterDiscovery.Describe(config)})");
         EvaluatorNode node;
         try
         {

@@ -62,7 +62,13 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             var worker = cluster.SelfRoles.Contains(WorkerRole);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            var discovery = ClusterDiscovery.ModeOf(config);
+            if (discovery != DiscoveryMode.Seeds)
+            {
+                // No seed nodes: Akka.Management's cluster bootstrap finds the others and joins or forms the cluster.
+                await ClusterBootstrapStart.StartAsync(system, discovery);
+            }
+            else if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
             {
                 if (!worker)
                     throw new ConfigurationException("a client node needs seed nodes (--seed-nodes or EVALUATOR_SEED_NODES)");
@@ -76,8 +82,11 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             catch (TimeoutException)
             {
                 var seeds = config.GetStringList("akka.cluster.seed-nodes");
+                var how = discovery == DiscoveryMode.Seeds
+                    ? $"seed nodes: {(seeds.Count == 0 ? "itself" : string.Join(", ", seeds))}"
+                    : ClusterDiscovery.Describe(config);
                 throw new ClusterJoinTimeoutException(
-                    $"could not join the cluster within {timeout.TotalSeconds:0.#} s (seed nodes: {(seeds.Count == 0 ? "itself" : string.Join(", ", seeds))}): are they up and reachable from {cluster.SelfAddress}?");
+                    $"could not join the cluster within {timeout.TotalSeconds:0.#} s ({how}): are they up and reachable from {cluster.SelfAddress}?");
             }
 
             var mediator = DistributedPubSub.Get(system).Mediator;

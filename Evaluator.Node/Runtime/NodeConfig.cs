@@ -57,6 +57,12 @@ internal static class NodeConfig
         ("EVALUATOR_HTTP_MAX_BODY_BYTES", "evaluator.http.max-body-bytes"),
         ("EVALUATOR_HTTP_MAX_REQUESTS_IN_FLIGHT", "evaluator.http.max-requests-in-flight"),
         ("EVALUATOR_HTTP_PUBLIC_READS", "evaluator.http.public-reads"),
+        ("EVALUATOR_DISCOVERY", "evaluator.cluster.discovery"),
+        ("EVALUATOR_DISCOVERY_SERVICE", "evaluator.cluster.service-name"),
+        ("EVALUATOR_MANAGEMENT_HOSTNAME", "akka.management.http.hostname"),
+        ("EVALUATOR_MANAGEMENT_PORT", "akka.management.http.port"),
+        ("EVALUATOR_REQUIRED_CONTACT_POINTS", "akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"),
+        ("EVALUATOR_BOOTSTRAP_STABLE_MARGIN", "akka.management.cluster.bootstrap.contact-point-discovery.stable-margin"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -65,6 +71,7 @@ internal static class NodeConfig
         ("EVALUATOR_SEED_NODES", "akka.cluster.seed-nodes"),
         ("EVALUATOR_ROLES", "akka.cluster.roles"),
         ("EVALUATOR_HTTP_ALLOWED_HOSTS", "evaluator.http.allowed-hosts"),
+        ("EVALUATOR_CONTACT_POINTS", "evaluator.cluster.contact-points"),
     ];
 
     /// <summary>Every environment variable the node reads.</summary>
@@ -118,6 +125,7 @@ internal static class NodeConfig
             .Set("akka.persistence.query.journal.sql.connection-string", connection)
             .Set("akka.persistence.query.journal.sql.provider-name", provider)
             .ToConfig(config);
+        config = ClusterDiscovery.Configure(config);
 
         // Akka.Persistence.Sql does not inject its defaults into a plain ActorSystem; pub-sub,
         // singletons and sharding do, but only when they start: too late for their serializer

@@ -191,3 +191,24 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
 
     private sealed record Unbound(int X);
 }
+
+/// <summary>
+/// A manifest this build does not know (a message or event of a newer release): refused with an
+/// error that names it, and logged as an error through Akka's logging where operators look.
+/// </summary>
+public sealed class UnknownManifestTests : Akka.TestKit.Xunit2.TestKit
+{
+    [Fact]
+    public void An_unknown_manifest_is_refused_and_logged_naming_it_the_manifests_read_and_the_upgrade_rule()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)Sys);
+        System.Runtime.Serialization.SerializationException? thrown = null;
+        EventFilter.Error(contains: "unknown manifest 'E-PR9' (3 bytes)").ExpectOne(() =>
+            thrown = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([1, 2, 3], "E-PR9")));
+        Assert.Equal(ProtocolSerializer.UnknownManifest("E-PR9", 3), thrown!.Message);
+        Assert.Contains("this node reads CP, CR, E-PR, E-RF, E-RR, E-RS, E-RS2, E-RT, ", thrown.Message);
+        Assert.Contains("S-C, S-C2, ", thrown.Message);
+        Assert.Contains("written by a newer release of the evaluator", thrown.Message);
+        Assert.Contains("upgrade this node", thrown.Message);
+    }
+}
