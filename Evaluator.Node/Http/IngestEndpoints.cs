@@ -17,7 +17,12 @@ internal static class IngestEndpoints
             var batch = await IngestBodies.ReadBatchAsync(req, id, p, seq, settings.MaxBodyBytes);
             if (batch.Problem is { } bad) return bad;
             return await Ingest(node, batch.Message!);
-        });
+        })
+        .WithName("PostBatch").WithTags("ingest")
+        .WithSummary("Count a batch of labels (?shape=H,W&dtype=uint8|uint16|int32|int64: ground truth then prediction, raw little-endian).")
+        .Accepts<byte[]>("application/octet-stream")
+        .Produces<IngestAckBody>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
+        .ProducesProblem(415).ProducesProblem(422);
 
         app.MapPost("/runs/{id}/partitions/{p:int}/matrices/{seq:long}", async Task<IResult> (string id, int p, long seq, HttpRequest req) =>
         {
@@ -25,7 +30,12 @@ internal static class IngestEndpoints
             var matrix = await IngestBodies.ReadMatrixAsync(req, id, p, seq, settings.MaxBodyBytes);
             if (matrix.Problem is { } bad) return bad;
             return await Ingest(node, matrix.Message!);
-        });
+        })
+        .WithName("PostMatrix").WithTags("ingest")
+        .WithSummary("Add a confusion matrix counted elsewhere (int64 little-endian, classes x classes).")
+        .Accepts<byte[]>("application/octet-stream")
+        .Produces<IngestAckBody>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
+        .ProducesProblem(415).ProducesProblem(422);
 
         app.MapPost("/runs/{id}/complete", async Task<IResult> (string id, HttpRequest req) =>
         {
@@ -36,7 +46,10 @@ internal static class IngestEndpoints
             return reply is RunSnapshot s
                 ? Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202)
                 : Problems.UnknownRun(id);
-        });
+        })
+        .WithName("CompleteRun").WithTags("ingest")
+        .WithSummary("Declare an ingest run complete: its final report follows (202).")
+        .Produces<CompleteAcceptedBody>(202).ProducesProblem(404).ProducesProblem(415);
     }
 
     /// <summary>A binary body of the wrong type, or a negative sequence number.</summary>

@@ -57,6 +57,10 @@ internal static class NodeConfig
         ("EVALUATOR_HTTP_MAX_BODY_BYTES", "evaluator.http.max-body-bytes"),
         ("EVALUATOR_HTTP_MAX_REQUESTS_IN_FLIGHT", "evaluator.http.max-requests-in-flight"),
         ("EVALUATOR_HTTP_PUBLIC_READS", "evaluator.http.public-reads"),
+        ("EVALUATOR_LOG_LEVEL", "evaluator.log.level"),
+        ("EVALUATOR_LOG_FORMAT", "evaluator.log.format"),
+        ("EVALUATOR_METRICS_FINISHED_RUNS", "evaluator.metrics.finished-runs"),
+        ("EVALUATOR_HEALTH_JOURNAL_TIMEOUT", "evaluator.health.journal-timeout"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -95,6 +99,10 @@ internal static class NodeConfig
         var config = roleConf.WithFallback(baseConf);
         config = FromEnvironment(environment ?? Environment.GetEnvironmentVariable).ToConfig(config);
         if (overrides is not null) config = overrides.ToConfig(config);
+
+        // evaluator.log.level, when set, sets Akka's level too (Akka filters before the pipeline sees an event).
+        if (config.GetString("evaluator.log.level", "") is { Length: > 0 } level)
+            config = new ConfigOverrides().Set("akka.loglevel", Logs.NodeLogging.AkkaLevel(Logs.NodeLogging.ParseLevel(level))).ToConfig(config);
 
         // The journal's connection string defaults to a SQLite file in the data directory;
         // the snapshot store always uses the journal's database.
