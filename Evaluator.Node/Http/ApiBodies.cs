@@ -26,19 +26,25 @@ internal sealed record StatusBody(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("address")] string Address);
 
-/// <summary>The body of <c>POST /runs</c> (an ingest run): the run spec (README, HTTP API).</summary>
-internal sealed record RunRequestBody(
-    [property: JsonPropertyName("num_classes")] int NumClasses,
-    [property: JsonPropertyName("run_id")] string? RunId,
-    [property: JsonPropertyName("class_names")] JsonElement? ClassNames,
-    [property: JsonPropertyName("ignore_labels")] IReadOnlyList<long>? IgnoreLabels,
-    [property: JsonPropertyName("label_map")] JsonElement? LabelMap,
-    [property: JsonPropertyName("map_predictions")] bool? MapPredictions,
-    [property: JsonPropertyName("out_of_range")] string? OutOfRange,
-    [property: JsonPropertyName("target_classes")] IReadOnlyList<int>? TargetClasses,
-    [property: JsonPropertyName("categories")] JsonElement? Categories,
-    [property: JsonPropertyName("beta")] double? Beta,
-    [property: JsonPropertyName("partitions")] int? Partitions);
+/// <summary>The body of <c>POST /runs</c> (an ingest run): the run spec (README, HTTP API); only num_classes is required.</summary>
+internal sealed class RunRequestBody
+{
+    [JsonPropertyName("num_classes")] public required int NumClasses { get; init; }
+    [JsonPropertyName("run_id")] public string? RunId { get; init; }
+    /// <summary>A preset name ("cityscapes", "ade20k") or the names, one per class.</summary>
+    [JsonPropertyName("class_names")] public JsonElement? ClassNames { get; init; }
+    [JsonPropertyName("ignore_labels")] public IReadOnlyList<long>? IgnoreLabels { get; init; }
+    /// <summary>A preset name or { "map": {...}, "unmapped": "keep" }.</summary>
+    [JsonPropertyName("label_map")] public JsonElement? LabelMap { get; init; }
+    [JsonPropertyName("map_predictions")] public bool? MapPredictions { get; init; }
+    /// <summary>error (default) or ignore.</summary>
+    [JsonPropertyName("out_of_range")] public string? OutOfRange { get; init; }
+    [JsonPropertyName("target_classes")] public IReadOnlyList<int>? TargetClasses { get; init; }
+    /// <summary>"cityscapes" or { "name": [class ids] }.</summary>
+    [JsonPropertyName("categories")] public JsonElement? Categories { get; init; }
+    [JsonPropertyName("beta")] public double? Beta { get; init; }
+    [JsonPropertyName("partitions")] public int? Partitions { get; init; }
+}
 
 /// <summary>The answer to <c>POST /runs</c>: 201 created, 200 when the run existed with the same spec.</summary>
 internal sealed record RunCreatedBody(

@@ -21,7 +21,7 @@ internal static class DashboardEndpoints
             return File.Exists(path) ? Results.File(path, ContentType(path)) : Problems.Problem(404, "no such file", file);
         })
         .WithName("DashboardFile").WithTags("dashboard").WithSummary("The dashboard's scripts, styles and pages.")
-        .Produces(200, contentType: "text/javascript").Produces(200, contentType: "text/css").ProducesProblem(404);
+        .Produces(200, null, "text/javascript", "text/css", "text/html").ProducesProblem(404);
     }
 
     private static string ContentType(string path) => Path.GetExtension(path) switch

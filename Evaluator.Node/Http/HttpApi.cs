@@ -43,6 +43,8 @@ internal sealed class HttpApi : IRunningFrontEnd
         // Kestrel's and ASP.NET Core's records join the node's logging pipeline (evaluator.log).
         if (node.System.Settings.Setup.Get<Runtime.Logs.LoggingSetup>().Value is { } logging)
             builder.Services.AddSingleton(logging.Factory);
+        // Numbers are numbers (the web default also reads them from strings, and describes them so).
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Evaluator";

@@ -19,8 +19,12 @@ internal static class IngestEndpoints
             return await Ingest(node, batch.Message!);
         })
         .WithName("PostBatch").WithTags("ingest")
-        .WithSummary("Count a batch of labels (?shape=H,W&dtype=uint8|uint16|int32|int64: ground truth then prediction, raw little-endian).")
-        .Accepts<byte[]>("application/octet-stream")
+        .WithSummary("Count a batch of labels: ground truth then prediction, raw little-endian, C order.")
+        .BinaryBody("Ground-truth labels then prediction labels of the query's shape and dtypes.")
+        .Query("shape", "The labels' shape, e.g. 512,1024 (H,W) or N,H,W.", required: true)
+        .Query("dtype", "uint8, uint16, int32 or int64 (both arrays), unless gt_dtype and pred_dtype are given.")
+        .Query("gt_dtype", "The ground truth's dtype.")
+        .Query("pred_dtype", "The prediction's dtype.")
         .Produces<IngestAckBody>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
         .ProducesProblem(415).ProducesProblem(422);
 
@@ -32,8 +36,10 @@ internal static class IngestEndpoints
             return await Ingest(node, matrix.Message!);
         })
         .WithName("PostMatrix").WithTags("ingest")
-        .WithSummary("Add a confusion matrix counted elsewhere (int64 little-endian, classes x classes).")
-        .Accepts<byte[]>("application/octet-stream")
+        .WithSummary("Add a confusion matrix counted elsewhere.")
+        .BinaryBody("classes x classes int64 counts, little-endian, row = ground truth.")
+        .Query("ignored", "Pixels ignored besides the matrix (a non-negative integer).")
+        .Query("out_of_range", "Out-of-range pixels besides the matrix (a non-negative integer).")
         .Produces<IngestAckBody>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
         .ProducesProblem(415).ProducesProblem(422);
 

@@ -58,7 +58,7 @@ internal static class RunEndpoints
         })
         .WithName("CreateRun").WithTags("runs")
         .WithSummary("Start an ingest run (its data is posted to it); 200 when it exists with the same spec.")
-        .Accepts<RunRequestBody>("application/json")
+        .JsonBody<RunRequestBody>("The run spec (README, HTTP API); num_classes is required.")
         .Produces<RunCreatedBody>(201).Produces<RunCreatedBody>(200)
         .ProducesProblem(400).ProducesProblem(409).ProducesProblem(415).ProducesProblem(422);
 
@@ -81,7 +81,7 @@ internal static class RunEndpoints
                 : await Snapshot(id, cancel) is { } s ? State(s) : Problems.UnknownRun(id))
             .WithName("GetRun").WithTags("runs")
             .WithSummary("A run's state (JSON), or its dashboard page when the client accepts text/html.")
-            .Produces<RunStateBody>().Produces(200, contentType: "text/html").ProducesProblem(404);
+            .Produces<RunStateBody>(200, "application/json", "text/html").ProducesProblem(404);
 
         // ?matrix=sparse: the event stream's form (confusion_cells), for many-class runs.
         app.MapGet("/runs/{id}/snapshot", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
@@ -97,6 +97,7 @@ internal static class RunEndpoints
         })
         .WithName("GetSnapshot").WithTags("runs")
         .WithSummary("A run's latest metric report, final or not (?matrix=dense|sparse).")
+        .Query("matrix", "dense (default: confusion_matrix) or sparse (confusion_cells)")
         .Produces<ReportBody>().ProducesProblem(400).ProducesProblem(404);
 
         app.MapGet("/runs/{id}/report.json", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch

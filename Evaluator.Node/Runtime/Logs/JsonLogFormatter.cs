@@ -28,6 +28,9 @@ internal sealed class JsonLogFormatter : ConsoleFormatter
 
     private readonly JsonLogFormatterOptions _options;
 
+    /// <summary>Log text as written (a '+' or a quote in a message stays readable); still valid JSON.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public JsonLogFormatter(Microsoft.Extensions.Options.IOptionsMonitor<JsonLogFormatterOptions> options)
         : base(NodeLogging.JsonFormatterName) => _options = options.CurrentValue;
 
@@ -35,7 +38,7 @@ internal sealed class JsonLogFormatter : ConsoleFormatter
     {
         var message = entry.Formatter?.Invoke(entry.State, entry.Exception) ?? entry.State?.ToString() ?? "";
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("time", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
