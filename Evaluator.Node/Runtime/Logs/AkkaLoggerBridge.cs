@@ -18,18 +18,21 @@ namespace Evaluator.Node.Runtime.Logs;
 internal sealed class AkkaLoggerBridge : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     private readonly ILoggerFactory _factory;
+    private readonly ILoggerFactory? _owned;
     private readonly Dictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
 
     public AkkaLoggerBridge()
     {
-        _factory = Context.System.Settings.Setup.Get<LoggingSetup>().Value?.Factory ?? DefaultFactory.Value;
+        // A system created without a LoggingSetup (the CLI's: evaluate, submit, runs...) logs
+        // human lines on stderr at evaluator.log.level, whatever evaluator.log.format says:
+        // stdout is the command's output.
+        _factory = Context.System.Settings.Setup.Get<LoggingSetup>().Value?.Factory
+                   ?? (_owned = new NodeLogging(LogFormat.Text, NodeLogging.From(Context.System.Settings.Config).Level).CreateFactory());
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Log);
     }
 
-    /// <summary>Systems created without a <see cref="LoggingSetup"/> (the CLI's): human lines on stderr.</summary>
-    private static readonly Lazy<ILoggerFactory> DefaultFactory =
-        new(() => new NodeLogging(LogFormat.Text, LogLevel.Information).CreateFactory());
+    protected override void PostStop() => _owned?.Dispose();
 
     private void Log(LogEvent e)
     {
