@@ -17,27 +17,33 @@ namespace Evaluator.Node.Runtime.Logs;
 /// </summary>
 internal sealed class AkkaLoggerBridge : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
-    private readonly ILoggerFactory _factory;
-    private readonly ILoggerFactory? _owned;
+    private readonly ILoggerFactory? _given;
+    private ILoggerFactory? _owned;
     private readonly Dictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
 
     public AkkaLoggerBridge()
     {
-        // A system created without a LoggingSetup (the CLI's: evaluate, submit, runs...) logs
-        // human lines on stderr at evaluator.log.level, whatever evaluator.log.format says:
-        // stdout is the command's output.
-        _factory = Context.System.Settings.Setup.Get<LoggingSetup>().Value?.Factory
-                   ?? (_owned = new NodeLogging(LogFormat.Text, NodeLogging.From(Context.System.Settings.Config).Level).CreateFactory());
+        _given = Context.System.Settings.Setup.Get<LoggingSetup>().Value?.Factory;
+        // Answered at once: the ActorSystem waits for its loggers (akka.logger-startup-timeout),
+        // and building a factory is JIT work that a busy machine may take seconds over.
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Log);
     }
+
+    /// <summary>
+    /// The process's factory, or for a system created without one (the CLI's: evaluate, submit,
+    /// runs...) human lines on stderr at evaluator.log.level, whatever evaluator.log.format says:
+    /// stdout is the command's output. Built at the first event.
+    /// </summary>
+    private ILoggerFactory Factory => _given
+        ?? (_owned ??= new NodeLogging(LogFormat.Text, NodeLogging.From(Context.System.Settings.Config).Level).CreateFactory());
 
     protected override void PostStop() => _owned?.Dispose();
 
     private void Log(LogEvent e)
     {
         var category = e.LogClass?.FullName ?? "Akka";
-        if (!_loggers.TryGetValue(category, out var logger)) _loggers[category] = logger = _factory.CreateLogger(category);
+        if (!_loggers.TryGetValue(category, out var logger)) _loggers[category] = logger = Factory.CreateLogger(category);
         var level = Level(e.LogLevel());
         if (!logger.IsEnabled(level)) return;
         var state = new List<KeyValuePair<string, object?>>();
