@@ -48,6 +48,7 @@ internal static class EvaluatorCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         return root;
     }
 

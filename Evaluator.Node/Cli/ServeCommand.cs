@@ -2,6 +2,8 @@ using System.CommandLine;
 using Akka.Actor;
 using Akka.Cluster;
 using Evaluator.Node.Runtime;
+using Evaluator.Node.Runtime.Logs;
+using Microsoft.Extensions.Logging;
 
 namespace Evaluator.Node.Cli;
 
@@ -41,20 +43,26 @@ internal static class ServeCommand
     {
         var config = NodeConfig.Load("cluster", overrides);
         frontEnd?.Check(config); // e.g. refuses a non-loopback URL without a token before anything starts
-        Console.WriteLine($"evaluator node joining the cluster ({ClusterDiscovery.Describe(config)})");
+        // One logging pipeline for the node's lines, Akka's events and Kestrel's (evaluator.log:
+        // JSON lines on stdout by default). Disposed last: it flushes what is queued.
+        var fields = new LogFields();
+        using var logging = NodeLogging.From(config).CreateFactory(fields);
+        var log = logging.CreateLogger("Evaluator.Serve");
+        log.LogInformation("evaluator node joining the cluster ({Discovery})", ClusterDiscovery.Describe(config));
         EvaluatorNode node;
         try
         {
             // SIGTERM and Ctrl-C cancel the join too (Interrupt is registered before any command starts).
-            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel);
+            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel, logging);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            Console.WriteLine($"evaluator node stopped while joining the cluster ({EvaluatorCli.Interrupt?.SignalName ?? "cancelled"})");
+            log.LogInformation("evaluator node stopped while joining the cluster ({Signal})", EvaluatorCli.Interrupt?.SignalName ?? "cancelled");
             return EvaluatorCli.ExitOk;
         }
         var cluster = Cluster.Get(node.System);
-        Console.WriteLine($"evaluator node up at {cluster.SelfAddress} (roles: {string.Join(",", cluster.SelfRoles)})");
+        fields.Node = cluster.SelfAddress.ToString();
+        log.LogInformation("evaluator node up at {Address} (roles: {Roles})", cluster.SelfAddress, string.Join(",", cluster.SelfRoles));
         IRunningFrontEnd? served = null;
         try
         {
@@ -66,7 +74,7 @@ internal static class ServeCommand
             throw;
         }
         await using var servedScope = served;
-        if (served is not null) Console.WriteLine(served.Description);
+        if (served is not null) log.LogInformation("{FrontEnd}", served.Description);
 
         var asked = false;
         await using var onCancel = cancel.Register(() =>
@@ -80,10 +88,11 @@ internal static class ServeCommand
             // Downed by the split-brain resolver, or removed from the cluster: not asked to stop,
             // so a supervisor must see a failure (and restart the node).
             var reason = CoordinatedShutdown.Get(node.System).ShutdownReason;
-            Console.WriteLine($"evaluator node was downed or removed from the cluster ({reason?.GetType().Name ?? "terminated"}): exiting {EvaluatorCli.ExitFailure}");
+            log.LogError("evaluator node was downed or removed from the cluster ({Reason}): exiting {ExitCode}",
+                reason?.GetType().Name ?? "terminated", EvaluatorCli.ExitFailure);
             return EvaluatorCli.ExitFailure;
         }
-        Console.WriteLine("evaluator node left the cluster");
+        log.LogInformation("evaluator node left the cluster");
         return EvaluatorCli.ExitOk;
     }
 }

@@ -12,12 +12,16 @@ internal static class DashboardEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", () => Page("index.html"));
+        app.MapGet("/", () => Page("index.html"))
+            .WithName("Dashboard").WithTags("dashboard").WithSummary("The dashboard: the runs.")
+            .Produces(200, contentType: "text/html");
         app.MapGet("/dashboard/{file}", IResult (string file) =>
         {
             var path = Path.Combine(Directory, Path.GetFileName(file));
             return File.Exists(path) ? Results.File(path, ContentType(path)) : Problems.Problem(404, "no such file", file);
-        });
+        })
+        .WithName("DashboardFile").WithTags("dashboard").WithSummary("The dashboard's scripts, styles and pages.")
+        .Produces(200, null, "text/javascript", "text/css", "text/html").ProducesProblem(404);
     }
 
     private static string ContentType(string path) => Path.GetExtension(path) switch

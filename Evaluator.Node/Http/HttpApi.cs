@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace Evaluator.Node.Http;
 
@@ -20,6 +21,12 @@ internal sealed class HttpApi : IRunningFrontEnd
 
     private HttpApi(WebApplication app) => _app = app;
 
+    /// <summary>The app's services (its endpoints, for the test that every route is described).</summary>
+    internal IServiceProvider Services => _app.Services;
+
+    /// <summary>The metrics of this server (disposed with it).</summary>
+    internal PrometheusMetrics Metrics { get; private set; } = null!;
+
     /// <summary>The address Kestrel listens on (the real port when the URL asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
 
@@ -30,8 +37,21 @@ internal sealed class HttpApi : IRunningFrontEnd
 
     public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings)
     {
+        var config = node.System.Settings.Config;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Kestrel's and ASP.NET Core's records join the node's logging pipeline (evaluator.log).
+        if (node.System.Settings.Setup.Get<Runtime.Logs.LoggingSetup>().Value is { } logging)
+            builder.Services.AddSingleton(logging.Factory);
+        // Numbers are numbers (the web default also reads them from strings, and describes them so).
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Evaluator";
+            doc.Info.Description = "Exact int64 semantic-segmentation metrics: runs, ingest, reports, operations (README, HTTP API).";
+            return Task.CompletedTask;
+        }));
+        HealthEndpoints.AddChecks(builder.Services, node.System, config.GetTimeSpan("evaluator.health.journal-timeout"));
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
@@ -44,7 +64,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         builder.Services.AddProblemDetails();
         var app = builder.Build();
         var api = new HttpApi(app);
-        Map(app, node, settings, api);
+        Map(app, node, settings, api, MetricsSettings.From(config));
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
@@ -56,10 +76,11 @@ internal sealed class HttpApi : IRunningFrontEnd
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Metrics?.Dispose();
     }
 
     /// <summary>The guards, the error mapping, then each group of endpoints.</summary>
-    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api)
+    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api, MetricsSettings metricsSettings)
     {
         RequestGuards.Use(app, settings);
         // Bad input never surfaces as a 500: oversized bodies and malformed requests are 4xx.
@@ -83,9 +104,15 @@ internal sealed class HttpApi : IRunningFrontEnd
             }
         });
         var catalog = new RunCatalog(node);
+        api.Metrics = new PrometheusMetrics(node, catalog, metricsSettings);
+        // Requests by route, status and method, and their durations (prometheus-net), into this server's registry.
+        app.UseRouting();
+        app.UseHttpMetrics(o => o.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(api.Metrics.Registry)));
         DashboardEndpoints.Map(app);
         RunEndpoints.Map(app, node, catalog, api.Snapshots);
         IngestEndpoints.Map(app, node, settings);
-        MetricsEndpoint.Map(app, node, new PrometheusMetrics(node, catalog));
+        HealthEndpoints.Map(app);
+        MetricsEndpoint.Map(app, node, api.Metrics);
+        app.MapOpenApi().WithName("OpenApi").WithTags("operations").WithSummary("This description (OpenAPI 3).");
     }
 }

@@ -17,7 +17,16 @@ internal static class IngestEndpoints
             var batch = await IngestBodies.ReadBatchAsync(req, id, p, seq, settings.MaxBodyBytes);
             if (batch.Problem is { } bad) return bad;
             return await Ingest(node, batch.Message!);
-        });
+        })
+        .WithName("PostBatch").WithTags("ingest")
+        .WithSummary("Count a batch of labels: ground truth then prediction, raw little-endian, C order.")
+        .BinaryBody("Ground-truth labels then prediction labels of the query's shape and dtypes.")
+        .Query("shape", "The labels' shape, e.g. 512,1024 (H,W) or N,H,W.", required: true)
+        .Query("dtype", "uint8, uint16, int32 or int64 (both arrays), unless gt_dtype and pred_dtype are given.")
+        .Query("gt_dtype", "The ground truth's dtype.")
+        .Query("pred_dtype", "The prediction's dtype.")
+        .Produces<IngestAckBody>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
+        .ProducesProblem(415).ProducesProblem(422);
 
         app.MapPost("/runs/{id}/partitions/{p:int}/matrices/{seq:long}", async Task<IResult> (string id, int p, long seq, HttpRequest req) =>
         {
@@ -25,7 +34,14 @@ internal static class IngestEndpoints
             var matrix = await IngestBodies.ReadMatrixAsync(req, id, p, seq, settings.MaxBodyBytes);
             if (matrix.Problem is { } bad) return bad;
             return await Ingest(node, matrix.Message!);
-        });
+        })
+        .WithName("PostMatrix").WithTags("ingest")
+        .WithSummary("Add a confusion matrix counted elsewhere.")
+        .BinaryBody("classes x classes int64 counts, little-endian, row = ground truth.")
+        .Query("ignored", "Pixels ignored besides the matrix (a non-negative integer).")
+        .Query("out_of_range", "Out-of-range pixels besides the matrix (a non-negative integer).")
+        .Produces<IngestAckBody>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
+        .ProducesProblem(415).ProducesProblem(422);
 
         app.MapPost("/runs/{id}/complete", async Task<IResult> (string id, HttpRequest req) =>
         {
@@ -36,7 +52,10 @@ internal static class IngestEndpoints
             return reply is RunSnapshot s
                 ? Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202)
                 : Problems.UnknownRun(id);
-        });
+        })
+        .WithName("CompleteRun").WithTags("ingest")
+        .WithSummary("Declare an ingest run complete: its final report follows (202).")
+        .Produces<CompleteAcceptedBody>(202).ProducesProblem(404).ProducesProblem(415);
     }
 
     /// <summary>A binary body of the wrong type, or a negative sequence number.</summary>

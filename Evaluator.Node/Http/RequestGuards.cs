@@ -58,7 +58,7 @@ internal static class RequestGuards
                     $"this server does not answer to Host '{req.Host}' (evaluator.http.allowed-hosts)").ExecuteAsync(ctx);
                 return;
             }
-            if (req.Path == "/healthz")
+            if (req.Path == "/healthz" || req.Path == "/readyz")
             {
                 await next(ctx);
                 return;

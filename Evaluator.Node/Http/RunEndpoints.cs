@@ -55,7 +55,12 @@ internal static class RunEndpoints
                 return Problems.Problem(409, "run exists", e.Message);
             }
             catch (InvalidRunSpecException e) { return Problems.Problem(422, "run too large", e.Message); }
-        });
+        })
+        .WithName("CreateRun").WithTags("runs")
+        .WithSummary("Start an ingest run (its data is posted to it); 200 when it exists with the same spec.")
+        .JsonBody<RunRequestBody>("The run spec (README, HTTP API); num_classes is required.")
+        .Produces<RunCreatedBody>(201).Produces<RunCreatedBody>(200)
+        .ProducesProblem(400).ProducesProblem(409).ProducesProblem(415).ProducesProblem(422);
 
         app.MapGet("/runs", async (CancellationToken cancel) =>
         {
@@ -66,12 +71,17 @@ internal static class RunEndpoints
                 pixels = r.Pixels.Total, counted = r.Pixels.Counted, expected_pixels = r.ExpectedPixels, mean_iou = r.MeanIou,
                 bad_pairs = r.BadPairs, error = r.Error,
             }));
-        });
+        })
+        .WithName("ListRuns").WithTags("runs").WithSummary("The runs of the journal and their state.")
+        .Produces<RunListItemBody[]>();
 
         app.MapGet("/runs/{id}", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
             req.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
                 ? DashboardEndpoints.Page("run.html")
-                : await Snapshot(id, cancel) is { } s ? State(s) : Problems.UnknownRun(id));
+                : await Snapshot(id, cancel) is { } s ? State(s) : Problems.UnknownRun(id))
+            .WithName("GetRun").WithTags("runs")
+            .WithSummary("A run's state (JSON), or its dashboard page when the client accepts text/html.")
+            .Produces<RunStateBody>(200, "application/json", "text/html").ProducesProblem(404);
 
         // ?matrix=sparse: the event stream's form (confusion_cells), for many-class runs.
         app.MapGet("/runs/{id}/snapshot", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
@@ -84,28 +94,39 @@ internal static class RunEndpoints
             };
             if (form is null) return Problems.Problem(400, "bad matrix form", $"matrix={req.Query["matrix"]}: it must be dense or sparse");
             return await Snapshot(id, cancel) is { } s ? Problems.Json(bytes.Get(s, form.Value)) : Problems.UnknownRun(id);
-        });
+        })
+        .WithName("GetSnapshot").WithTags("runs")
+        .WithSummary("A run's latest metric report, final or not (?matrix=dense|sparse).")
+        .Query("matrix", "dense (default: confusion_matrix) or sparse (confusion_cells)")
+        .Produces<ReportBody>().ProducesProblem(400).ProducesProblem(404);
 
         app.MapGet("/runs/{id}/report.json", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch
         {
             null => Problems.UnknownRun(id),
             { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running; see /runs/{id}/snapshot"),
             var s => Problems.Json(bytes.Get(s, SnapshotBytes.Form.Indented)),
-        });
+        })
+        .WithName("GetReportJson").WithTags("runs").WithSummary("A finished run's metric report (JSON).")
+        .Produces<ReportBody>().ProducesProblem(404).ProducesProblem(409);
 
         app.MapGet("/runs/{id}/report.csv", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch
         {
             null => Problems.UnknownRun(id),
             { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running"),
             var s => Results.Text(ReportFormats.Csv(s.ToReport()), "text/csv; charset=utf-8"),
-        });
+        })
+        .WithName("GetReportCsv").WithTags("runs").WithSummary("A finished run's per-class metrics (CSV).")
+        .Produces(200, contentType: "text/csv").ProducesProblem(404).ProducesProblem(409);
 
         app.MapGet("/runs/{id}/events", async Task<IResult> (string id, HttpContext ctx) =>
         {
             if (!await catalog.ExistsAsync(id, ctx.RequestAborted)) return Problems.UnknownRun(id);
             await ServerSentEvents.StreamAsync(node, id, bytes, ctx);
             return Results.Empty;
-        });
+        })
+        .WithName("RunEvents").WithTags("runs")
+        .WithSummary("Live snapshots as server-sent events (each data: a report with sparse confusion_cells); closes after the final one.")
+        .Produces(200, contentType: "text/event-stream").ProducesProblem(404);
     }
 
     private static IResult State(RunSnapshot s) => Results.Json(new

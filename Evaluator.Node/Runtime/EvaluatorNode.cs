@@ -49,13 +49,16 @@ internal sealed class EvaluatorNode : IAsyncDisposable
     /// joining) or a join timeout shuts the ActorSystem down and throws
     /// (<see cref="OperationCanceledException"/>, <see cref="ClusterJoinTimeoutException"/>).
     /// </summary>
+    /// <param name="logging">Where Akka's events go (<see cref="Logs.LoggingSetup"/>); none: human lines on stderr.</param>
     public static async Task<EvaluatorNode> StartAsync(Config config, TimeSpan? joinTimeout = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Microsoft.Extensions.Logging.ILoggerFactory? logging = null)
     {
         cancel.ThrowIfCancellationRequested();
         var settings = EvaluatorSettings.From(config);
         CheckPortFree(config);
-        var system = ActorSystem.Create(NodeConfig.SystemName, config);
+        var setup = Akka.Actor.BootstrapSetup.Create().WithConfig(config);
+        var system = ActorSystem.Create(NodeConfig.SystemName,
+            logging is null ? Akka.Actor.Setup.ActorSystemSetup.Create(setup) : setup.And(new Logs.LoggingSetup(logging)));
         try
         {
             var cluster = Cluster.Get(system);

@@ -63,6 +63,10 @@ internal static class NodeConfig
         ("EVALUATOR_MANAGEMENT_PORT", "akka.management.http.port"),
         ("EVALUATOR_REQUIRED_CONTACT_POINTS", "akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"),
         ("EVALUATOR_BOOTSTRAP_STABLE_MARGIN", "akka.management.cluster.bootstrap.contact-point-discovery.stable-margin"),
+        ("EVALUATOR_LOG_LEVEL", "evaluator.log.level"),
+        ("EVALUATOR_LOG_FORMAT", "evaluator.log.format"),
+        ("EVALUATOR_METRICS_FINISHED_RUNS", "evaluator.metrics.finished-runs"),
+        ("EVALUATOR_HEALTH_JOURNAL_TIMEOUT", "evaluator.health.journal-timeout"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -102,6 +106,10 @@ internal static class NodeConfig
         var config = roleConf.WithFallback(baseConf);
         config = FromEnvironment(environment ?? Environment.GetEnvironmentVariable).ToConfig(config);
         if (overrides is not null) config = overrides.ToConfig(config);
+
+        // evaluator.log.level, when set, sets Akka's level too (Akka filters before the pipeline sees an event).
+        if (config.GetString("evaluator.log.level", "") is { Length: > 0 } level)
+            config = new ConfigOverrides().Set("akka.loglevel", Logs.NodeLogging.AkkaLevel(Logs.NodeLogging.ParseLevel(level))).ToConfig(config);
 
         // The journal's connection string defaults to a SQLite file in the data directory;
         // the snapshot store always uses the journal's database.

@@ -71,12 +71,34 @@ public sealed class ChildProcess : IDisposable
             return;
         }
         lock (_stdout) _stdout.AppendLine(line);
-        _lines.Writer.TryWrite(line);
-        StdoutLine?.Invoke(line);
+        var text = LogMessage(line);
+        _lines.Writer.TryWrite(text);
+        StdoutLine?.Invoke(text);
     }
 
     /// <summary>
-    /// Raised for each stdout line once it is part of <see cref="Stdout"/> (on a thread-pool
+    /// The message of a JSON log line (<c>serve</c> logs one JSON object per line: README,
+    /// Operations), so that tests await what a node said whatever the log format; any other
+    /// line as it is. <see cref="Stdout"/> keeps the lines as written.
+    /// </summary>
+    public static string LogMessage(string line)
+    {
+        if (!line.StartsWith('{')) return line;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("message", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.String
+                ? m.GetString()!
+                : line;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return line;
+        }
+    }
+
+    /// <summary>
+    /// Raised for each stdout line (a JSON log line's message: <see cref="LogMessage"/>) once it is part of <see cref="Stdout"/> (on a thread-pool
     /// thread): lets a test wait on several children at once without taking their lines.
     /// </summary>
     public event Action<string>? StdoutLine;
