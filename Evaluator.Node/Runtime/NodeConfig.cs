@@ -57,6 +57,9 @@ internal static class NodeConfig
         ("EVALUATOR_HTTP_MAX_BODY_BYTES", "evaluator.http.max-body-bytes"),
         ("EVALUATOR_HTTP_MAX_REQUESTS_IN_FLIGHT", "evaluator.http.max-requests-in-flight"),
         ("EVALUATOR_HTTP_PUBLIC_READS", "evaluator.http.public-reads"),
+        ("EVALUATOR_RETENTION", "evaluator.retention"),
+        ("EVALUATOR_INGEST_IDLE_TIMEOUT", "evaluator.ingest-idle-timeout"),
+        ("EVALUATOR_SWEEP_INTERVAL", "evaluator.sweep-interval"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -65,6 +68,7 @@ internal static class NodeConfig
         ("EVALUATOR_SEED_NODES", "akka.cluster.seed-nodes"),
         ("EVALUATOR_ROLES", "akka.cluster.roles"),
         ("EVALUATOR_HTTP_ALLOWED_HOSTS", "evaluator.http.allowed-hosts"),
+        ("EVALUATOR_DATA_ROOTS", "evaluator.http.data-roots"),
     ];
 
     /// <summary>Every environment variable the node reads.</summary>
