@@ -84,8 +84,9 @@ internal sealed class HttpApi : IRunningFrontEnd
         });
         var catalog = new RunCatalog(node);
         DashboardEndpoints.Map(app);
-        RunEndpoints.Map(app, node, catalog, api.Snapshots);
+        RunEndpoints.Map(app, node, catalog, api.Snapshots, new DataRoots(settings.DataRoots));
         IngestEndpoints.Map(app, node, settings);
+        RunLifecycleEndpoints.Map(app, node, catalog);
         MetricsEndpoint.Map(app, node, new PrometheusMetrics(node, catalog));
     }
 }
