@@ -39,6 +39,15 @@ internal static class IngestEndpoints
         });
     }
 
+    /// <summary>Why a closed run refuses a batch: cancelled or abandoned runs say so (a shard knows only "closed").</summary>
+    private static async Task<string> ClosedReason(EvaluatorNode node, IngestResult r)
+    {
+        var reply = await node.Coordinators.Ask<IRunMessage>(new GetSnapshot(r.RunId), node.Settings.AskTimeout);
+        return reply is RunSnapshot { Status: RunStatus.Cancelled or RunStatus.Abandoned } s
+            ? $"run '{r.RunId}' is {s.Status.ToString().ToLowerInvariant()} ({s.Error}): batch {r.Seq} was not counted; start a new run"
+            : r.Error ?? $"run '{r.RunId}' is closed";
+    }
+
     /// <summary>A binary body of the wrong type, or a negative sequence number.</summary>
     private static IResult? Refused(HttpRequest req, long seq) =>
         Problems.UnsupportedMediaType(req, "application/octet-stream")
@@ -57,7 +66,7 @@ internal static class IngestEndpoints
             IngestOutcome.Counted or IngestOutcome.Duplicate => Results.Json(body),
             IngestOutcome.Gap => Problems.Problem(409, "gap", r.Error ?? "", new() { ["expected_seq"] = r.Watermark, ["watermark"] = r.Watermark }),
             IngestOutcome.Invalid => Problems.Problem(422, "invalid batch", r.Error ?? "", new() { ["watermark"] = r.Watermark }),
-            IngestOutcome.Closed => Problems.Problem(409, "run closed", r.Error ?? "", new() { ["watermark"] = r.Watermark }),
+            IngestOutcome.Closed => Problems.Problem(409, "run closed", await ClosedReason(node, r), new() { ["watermark"] = r.Watermark }),
             _ => Problems.Problem(404, "unknown run", r.Error ?? $"run '{r.RunId}' not found"),
         };
     }

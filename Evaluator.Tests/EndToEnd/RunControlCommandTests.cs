@@ -68,4 +68,35 @@ public sealed class RunControlCommandTests(HttpNode server) : IClassFixture<Http
         (exit, transcript) = Evaluator("delete", "local1", "--data-dir", journal);
         Assert.True(exit == 2, transcript);
     }
+
+    [Fact]
+    public void An_interrupted_local_run_is_cancelled_and_then_refuses_to_resume()
+    {
+        var dir = TestEnvironment.TempDir("cli-cancel");
+        var data = new Dataset(Path.Combine(dir, "data"), Dataset.Format.NpyU8, 40, 8, 6, 4, seed: 4);
+        var journal = Path.Combine(dir, "journal");
+        string[] evaluate = ["evaluate", "--gt", data.GroundTruthDir, "--pred", data.PredictionDir, "--classes", "4",
+            "--ignore", "255", "--run-id", "local2", "--data-dir", journal, "--partitions", "1"];
+        using (var first = ChildProcess.StartEvaluator(evaluate, new Dictionary<string, string?> { ["EVALUATOR_THROTTLE_PAIRS_PER_SECOND"] = "2" }))
+        {
+            // Some pairs counted (and so the run persisted), not all: 2 pairs a second.
+            first.WaitForLine(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"\b[1-9]\d*/40 pairs"), Limit, "a progress line");
+            first.Signal("INT");
+            Assert.Equal(130, first.WaitForExit(Limit));
+        }
+
+        var (exit, transcript) = Evaluator("delete", "local2", "--data-dir", journal);
+        Assert.True(exit == 1, transcript); // still running (interrupted, resumable)
+        (exit, transcript) = Evaluator("cancel", "local2", "--data-dir", journal);
+        Assert.True(exit == 0, transcript);
+        Assert.Contains("run 'local2' is cancelled", transcript);
+        (exit, transcript) = Evaluator([.. evaluate]);
+        Assert.True(exit == 2, transcript);
+        Assert.Contains("was cancelled and cannot be resumed", transcript);
+        Assert.DoesNotContain("   at ", transcript);
+        (exit, transcript) = Evaluator("runs", "--data-dir", journal, "--json");
+        Assert.Contains("\"cancelled\"", transcript);
+        (exit, transcript) = Evaluator("delete", "local2", "--data-dir", journal);
+        Assert.True(exit == 0, transcript);
+    }
 }

@@ -102,7 +102,9 @@ public sealed class RunLifecycleHttpTests(HttpNode fixture) : IClassFixture<Http
         Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/runs/{id}/cancel", null)).StatusCode);
         var late = await LifecycleHttp.Push(_http, id, 1);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
-        Assert.Equal("run closed", (await LifecycleHttp.Body(late)).GetProperty("title").GetString());
+        var closed = await LifecycleHttp.Body(late);
+        Assert.Equal("run closed", closed.GetProperty("title").GetString());
+        Assert.Contains($"run '{id}' is cancelled", closed.GetProperty("detail").GetString());
         Assert.Equal("cancelled", await LifecycleHttp.Status(_http, id));
         var listed = await LifecycleHttp.Body(await _http.GetAsync("/runs"));
         Assert.Equal("cancelled", listed.EnumerateArray().Single(r => r.GetProperty("run_id").GetString() == id).GetProperty("status").GetString());
@@ -256,10 +258,12 @@ public sealed class RunSweepHttpTests(SweepingHttpNode fixture) : IClassFixture<
     {
         var id = await LifecycleHttp.CreateIngestRun(_http);
         Assert.Equal(HttpStatusCode.OK, (await LifecycleHttp.Push(_http, id, 0)).StatusCode);
-        await Poll.UntilAsync(() => LifecycleHttp.Status(_http, id), s => s is "abandoned" or null, TimeSpan.FromSeconds(20), "abandoned");
+        await Poll.UntilAsync(() => LifecycleHttp.Status(_http, id), s => s == "abandoned", TimeSpan.FromSeconds(20), "abandoned");
         var late = await LifecycleHttp.Push(_http, id, 1);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
-        Assert.Equal("run closed", (await LifecycleHttp.Body(late)).GetProperty("title").GetString());
+        var closed = await LifecycleHttp.Body(late);
+        Assert.Equal("run closed", closed.GetProperty("title").GetString());
+        Assert.Contains("no batch for", closed.GetProperty("detail").GetString());
 
         // Finished (abandoned) for longer than the retention: deleted by the sweep.
         await Poll.UntilAsync(() => LifecycleHttp.Status(_http, id), s => s is null, TimeSpan.FromSeconds(30), "deleted by retention");
