@@ -68,8 +68,12 @@ internal sealed class RunSweeperActor : ReceiveActor, IWithTimers
     public static Props Props(EvaluatorSettings settings, IActorRef coordinators) =>
         Akka.Actor.Props.Create(() => new RunSweeperActor(settings, coordinators));
 
+    /// <summary>
+    /// The first sweep after one interval, not at once: a short-lived node (evaluate, cancel,
+    /// delete on a local journal) does not read the whole journal at its start.
+    /// </summary>
     protected override void PreStart() =>
-        Timers.StartPeriodicTimer("sweep", Tick.Instance, TimeSpan.Zero, _settings.SweepInterval);
+        Timers.StartPeriodicTimer("sweep", Tick.Instance, _settings.SweepInterval);
 
     /// <summary>What the journal's runs need at <paramref name="now"/>: deletions and abandonments.</summary>
     public static async Task<IReadOnlyList<IRunMessage>> SweepAsync(ActorSystem system, EvaluatorSettings settings,

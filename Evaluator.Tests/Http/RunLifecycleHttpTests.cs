@@ -267,6 +267,7 @@ public sealed class RunSweepHttpTests(SweepingHttpNode fixture) : IClassFixture<
 
         // Finished (abandoned) for longer than the retention: deleted by the sweep.
         await Poll.UntilAsync(() => LifecycleHttp.Status(_http, id), s => s is null, TimeSpan.FromSeconds(30), "deleted by retention");
-        Assert.DoesNotContain(id, await _http.GetStringAsync("/runs"));
+        // Lists read the journal through the node's catalog, cached for a second.
+        await Poll.UntilAsync(() => _http.GetStringAsync("/runs"), runs => !runs.Contains(id), TimeSpan.FromSeconds(10), "not listed");
     }
 }
