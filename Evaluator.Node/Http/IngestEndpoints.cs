@@ -33,9 +33,13 @@ internal static class IngestEndpoints
             if ((req.ContentType is not null || req.ContentLength > 0) && Problems.UnsupportedMediaType(req, "application/json") is { } unsupported)
                 return unsupported;
             var reply = await node.Coordinators.Ask<IRunMessage>(new CompleteRun(id), node.Settings.AskTimeout);
-            return reply is RunSnapshot s
-                ? Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202)
-                : Problems.UnknownRun(id);
+            return reply switch
+            {
+                RunSnapshot { Status: RunStatus.Cancelled or RunStatus.Abandoned } closed => Problems.Problem(409, "run closed",
+                    $"run '{id}' is {closed.Status.ToString().ToLowerInvariant()} ({closed.Error}): there is nothing to complete"),
+                RunSnapshot s => Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202),
+                _ => Problems.UnknownRun(id),
+            };
         });
     }
 

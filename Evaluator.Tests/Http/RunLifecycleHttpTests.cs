@@ -106,6 +106,7 @@ public sealed class RunLifecycleHttpTests(HttpNode fixture) : IClassFixture<Http
         Assert.Equal("run closed", closed.GetProperty("title").GetString());
         Assert.Contains($"run '{id}' is cancelled", closed.GetProperty("detail").GetString());
         Assert.Equal("cancelled", await LifecycleHttp.Status(_http, id));
+        Assert.Equal(HttpStatusCode.Conflict, (await _http.PostAsync($"/runs/{id}/complete", null)).StatusCode);
         var listed = await LifecycleHttp.Body(await _http.GetAsync("/runs"));
         Assert.Equal("cancelled", listed.EnumerateArray().Single(r => r.GetProperty("run_id").GetString() == id).GetProperty("status").GetString());
 
