@@ -25,7 +25,7 @@ internal sealed class RunSweeperActor : ReceiveActor, IWithTimers
         public static Tick Instance { get; } = new();
     }
 
-    private sealed record Swept(IReadOnlyList<IRunMessage> Requests);
+    private sealed record Swept(IReadOnlyList<IRunMessage> Requests, IReadOnlyList<string> Unreadable);
 
     private readonly EvaluatorSettings _settings;
     private readonly IActorRef _coordinators;
@@ -41,12 +41,14 @@ internal sealed class RunSweeperActor : ReceiveActor, IWithTimers
             if (_sweeping) return;
             _sweeping = true;
             var system = Context.System;
-            SweepAsync(system, _settings, DateTimeOffset.UtcNow)
-                .PipeTo(Self, success: r => new Swept(r), failure: e => new Status.Failure(e));
+            var unreadable = new List<string>();
+            SweepAsync(system, _settings, DateTimeOffset.UtcNow, unreadable)
+                .PipeTo(Self, success: r => new Swept(r, unreadable), failure: e => new Status.Failure(e));
         });
         Receive<Swept>(s =>
         {
             _sweeping = false;
+            foreach (var run in s.Unreadable) _log.Warning("sweep: run not read, left alone: {0}", run);
             foreach (var request in s.Requests)
             {
                 _log.Info("sweep: {0}", request);
@@ -76,8 +78,9 @@ internal sealed class RunSweeperActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("sweep", Tick.Instance, _settings.SweepInterval);
 
     /// <summary>What the journal's runs need at <paramref name="now"/>: deletions and abandonments.</summary>
+    /// <param name="unreadable">Collects the runs whose events could not be read (and the reason); they are left alone.</param>
     public static async Task<IReadOnlyList<IRunMessage>> SweepAsync(ActorSystem system, EvaluatorSettings settings,
-        DateTimeOffset now, CancellationToken cancel = default)
+        DateTimeOffset now, ICollection<string>? unreadable = null, CancellationToken cancel = default)
     {
         var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         var mat = system.Materializer();
@@ -89,16 +92,25 @@ internal sealed class RunSweeperActor : ReceiveActor, IWithTimers
             var state = new RunState();
             DateTimeOffset? finished = null, last = null;
             long sequenceNr = 0;
-            await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue).RunForeach(e =>
+            try
             {
-                var before = state.Status;
-                if (!state.Apply(e.Event)) return;
-                var time = JournalTime.Of(e.Timestamp);
-                last = time ?? last;
-                sequenceNr = e.SequenceNr;
-                if (state.Status == RunStatus.Running) finished = null;
-                else if (before == RunStatus.Running || finished is null) finished = time;
-            }, mat).WaitAsync(cancel);
+                await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue).RunForeach(e =>
+                {
+                    var before = state.Status;
+                    if (!state.Apply(e.Event)) return;
+                    var time = JournalTime.Of(e.Timestamp);
+                    last = time ?? last;
+                    sequenceNr = e.SequenceNr;
+                    if (state.Status == RunStatus.Running) finished = null;
+                    else if (before == RunStatus.Running || finished is null) finished = time;
+                }, mat).WaitAsync(cancel);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One run this node cannot read (e.g. events of a newer version) does not stop the sweep of the others.
+                unreadable?.Add($"{id}: {e.Message}");
+                continue;
+            }
             if (Decide(id["run-".Length..], state, finished, last, sequenceNr, settings, now) is { } request)
                 requests.Add(request);
         }

@@ -17,6 +17,7 @@ namespace Evaluator.Tests.Actors;
 public sealed class RunLifecycleTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly RunSpec Spec = new(3);
+    private static readonly TimeSpan FirstWrite = TimeSpan.FromSeconds(20);
     private readonly TestProbe _shards;
     private readonly TestProbe _mediator;
     private readonly string _dir;
@@ -52,7 +53,8 @@ public sealed class RunLifecycleTests : Akka.TestKit.Xunit2.TestKit
     {
         var c = Coordinator();
         c.Tell(Start(partitions, ingest), TestActor);
-        ExpectMsg<RunAccepted>();
+        // The first write creates the journal's tables: generous on a loaded machine.
+        ExpectMsg<RunAccepted>(FirstWrite);
         return c;
     }
 
@@ -191,10 +193,10 @@ public sealed class RunLifecycleTests : Akka.TestKit.Xunit2.TestKit
         ExpectMsg<PartialAccepted>();
         var ingestId = _runId + "-ingest";
         Coordinator(ingestId).Tell(Start(1, ingest: true, runId: ingestId), TestActor);
-        ExpectMsg<RunAccepted>();
+        ExpectMsg<RunAccepted>(FirstWrite);
         var runningId = _runId + "-files";
         Coordinator(runningId).Tell(Start(1, runId: runningId), TestActor);
-        ExpectMsg<RunAccepted>();
+        ExpectMsg<RunAccepted>(FirstWrite);
 
         var settings = TestConfigs.Settings() with { Retention = TimeSpan.FromDays(1), IngestIdleTimeout = TimeSpan.FromHours(1) };
         // Now: nothing is old enough.
