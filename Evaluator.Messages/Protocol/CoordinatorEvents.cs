@@ -32,3 +32,9 @@ public sealed record CoordinatorSnapshot(StartRun Start, ImmutableArray<Partitio
 
     public override int GetHashCode() => HashCode.Combine(Start, Status);
 }
+
+/// <summary>Persisted: the run was cancelled; partials arriving later are not counted.</summary>
+public sealed record RunCancelled(string Reason) : IEvaluatorMessage;
+
+/// <summary>Persisted: an ingest run received no batch for <paramref name="Idle"/> and was abandoned.</summary>
+public sealed record RunAbandoned(TimeSpan Idle) : IEvaluatorMessage;

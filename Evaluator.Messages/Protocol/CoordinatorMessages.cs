@@ -72,6 +72,12 @@ public enum RunStatus : byte
     Running = 1,
     Completed = 2,
     Failed = 3,
+
+    /// <summary>Stopped on request (POST /runs/{id}/cancel, <c>cancel</c>): what was committed stays.</summary>
+    Cancelled = 4,
+
+    /// <summary>An ingest run that received no batch for evaluator.ingest-idle-timeout.</summary>
+    Abandoned = 5,
 }
 
 /// <summary>Per-partition progress in a snapshot.</summary>

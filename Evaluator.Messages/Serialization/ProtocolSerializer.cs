@@ -134,6 +134,18 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         On<RequestStart>("RQ", (w, q) => w.Key(q.RunId, q.Partition), static (ref WireReader r) => new RequestStart(r.String(), r.Int())),
         On<CompleteRun>("CR", (w, c) => w.String(c.RunId), static (ref WireReader r) => new CompleteRun(r.String())),
         On<CompletePartition>("CP", (w, c) => w.Key(c.RunId, c.Partition), static (ref WireReader r) => new CompletePartition(r.String(), r.Int())),
+        // Run lifecycle: cancel, delete, abandon (and their events).
+        On<CancelRun>("CN", (w, c) => w.String(c.RunId), static (ref WireReader r) => new CancelRun(r.String())),
+        On<DeleteRun>("DR", (w, d) => w.String(d.RunId), static (ref WireReader r) => new DeleteRun(r.String())),
+        On<RunDeleted>("RD", (w, d) => w.String(d.RunId), static (ref WireReader r) => new RunDeleted(r.String())),
+        On<AbandonRun>("AB", (w, a) =>
+        {
+            w.String(a.RunId);
+            w.Var(a.SequenceNr);
+            w.Var(a.Idle.Ticks);
+        }, static (ref WireReader r) => new AbandonRun(r.String(), r.Var(), TimeSpan.FromTicks(r.Var()))),
+        On<RunCancelled>("E-RC", (w, e) => w.String(e.Reason), static (ref WireReader r) => new RunCancelled(r.String())),
+        On<RunAbandoned>("E-RAB", (w, e) => w.Var(e.Idle.Ticks), static (ref WireReader r) => new RunAbandoned(TimeSpan.FromTicks(r.Var()))),
     ];
 
     /// <summary>

@@ -17,7 +17,7 @@ namespace Evaluator.Node.Actors;
 /// snapshots on the run's DistributedPubSub topic at most every snapshot-interval, only on
 /// change, and always the final one.
 /// </summary>
-internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
+internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record PublishTick
     {
@@ -76,6 +76,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(f => _log.Warning("run {0}: snapshot not saved: {1}", _runId, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
+        LifecycleCommands();
     }
 
     public override string PersistenceId { get; }
@@ -138,6 +139,8 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             });
             return;
         }
+
+        if (RefusedStartAsClosed()) return;
 
         // A run's partitioning is fixed when it is created: a resume over the same spec and
         // pairs is accepted however the request partitioned them (it came from the workers up
@@ -206,6 +209,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             _log.Warning("run {0}: partial for unknown run or partition {1} dropped", _runId, p.Partition);
             return;
         }
+        if (RefusedAsClosed(p)) return;
         var held = _state.Partials[p.Partition];
         var newer = p.Watermark > held.Watermark || (p.Watermark == held.Watermark && p.Final && !held.Final);
         if (!newer)

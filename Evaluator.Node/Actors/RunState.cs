@@ -43,6 +43,12 @@ internal sealed class RunState
             case RunRestamped t:
                 ApplyRestamped(t.Stamps);
                 return true;
+            case RunCancelled c:
+                ApplyCancelled(c.Reason);
+                return true;
+            case RunAbandoned a:
+                ApplyAbandoned(a.Idle);
+                return true;
             default:
                 return false;
         }
@@ -99,6 +105,23 @@ internal sealed class RunState
         Status = RunStatus.Failed;
         Error = error;
     }
+
+    /// <summary>Stopped on request: the partials held stay; none is counted after.</summary>
+    public void ApplyCancelled(string reason)
+    {
+        Status = RunStatus.Cancelled;
+        Error = reason;
+    }
+
+    /// <summary>An ingest run no batch reached for <paramref name="idle"/>: closed as it stands.</summary>
+    public void ApplyAbandoned(TimeSpan idle)
+    {
+        Status = RunStatus.Abandoned;
+        Error = $"abandoned: no batch for {idle.TotalSeconds:0.#} s (evaluator.ingest-idle-timeout)";
+    }
+
+    /// <summary>Cancelled or abandoned: closed for good, partials after it are not counted.</summary>
+    public bool Closed => Status is RunStatus.Cancelled or RunStatus.Abandoned;
 
     public void ApplyResumed(bool skipBad)
     {

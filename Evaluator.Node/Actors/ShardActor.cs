@@ -263,7 +263,26 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
             SendIfNeeded();
             ReplyCommitted();
         });
+        Receive<StopPartition>(_ => StopIngest());
         Common();
+    }
+
+    /// <summary>
+    /// The run was cancelled or abandoned: batches not yet committed are answered "closed" (they
+    /// were not counted), later ones too (the coordinator starts this partition as final).
+    /// </summary>
+    private void StopIngest()
+    {
+        var ledger = _ledger!;
+        ledger.Close();
+        foreach (var p in _pendingReplies)
+        {
+            p.Sender.Tell(new IngestResult(ledger.Start.RunId, ledger.Start.Partition, p.Seq, IngestOutcome.Closed,
+                ledger.AckedWatermark, $"run '{ledger.Start.RunId}' is closed (cancelled or abandoned): batch {p.Seq} was not counted"));
+        }
+        _pendingReplies.Clear();
+        Timers.Cancel("partial");
+        Become(Idle);
     }
 
     /// <summary>

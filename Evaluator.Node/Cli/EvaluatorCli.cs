@@ -44,6 +44,8 @@ internal static class EvaluatorCli
         root.Subcommands.Add(ServeCommand.Create(frontEnd));
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(RunsCommand.Create());
+        root.Subcommands.Add(RunControlCommands.Cancel());
+        root.Subcommands.Add(RunControlCommands.Delete());
         root.Subcommands.Add(WatchCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());

@@ -109,10 +109,11 @@ internal sealed class HttpApi : IRunningFrontEnd
         app.UseRouting();
         app.UseHttpMetrics(o => o.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(api.Metrics.Registry)));
         DashboardEndpoints.Map(app);
-        RunEndpoints.Map(app, node, catalog, api.Snapshots);
+        RunEndpoints.Map(app, node, catalog, api.Snapshots, new DataRoots(settings.DataRoots));
         IngestEndpoints.Map(app, node, settings);
         HealthEndpoints.Map(app);
         MetricsEndpoint.Map(app, node, api.Metrics);
         app.MapOpenApi().WithName("OpenApi").WithTags("operations").WithSummary("This description (OpenAPI 3).");
+        RunLifecycleEndpoints.Map(app, node, catalog);
     }
 }

@@ -20,6 +20,9 @@ internal sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
     /// <summary>Host names (no port) accepted besides the URL's own (and the loopback names for a loopback URL).</summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
+    /// <summary>Directories a run over files posted to POST /runs may read (none: no file runs over HTTP).</summary>
+    public IReadOnlyList<string> DataRoots { get; init; } = [];
+
     public static HttpSettings From(Config config)
     {
         var c = config.GetConfig("evaluator.http");
@@ -28,6 +31,7 @@ internal sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
             MaxRequestsInFlight = c?.GetInt("max-requests-in-flight", DefaultMaxRequestsInFlight) ?? DefaultMaxRequestsInFlight,
             PublicReads = c?.GetBoolean("public-reads", false) ?? false,
             AllowedHosts = [.. (c?.GetStringList("allowed-hosts") ?? []).SelectMany(Hosts)],
+            DataRoots = [.. (c?.GetStringList("data-roots") ?? []).Where(r => r.Length > 0)],
         };
         if (s.Url.Length == 0) return s;
         if (!Uri.TryCreate(s.Url, UriKind.Absolute, out var uri) || uri.Scheme != "http")

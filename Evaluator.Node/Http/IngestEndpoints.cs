@@ -49,13 +49,26 @@ internal static class IngestEndpoints
             if ((req.ContentType is not null || req.ContentLength > 0) && Problems.UnsupportedMediaType(req, "application/json") is { } unsupported)
                 return unsupported;
             var reply = await node.Coordinators.Ask<IRunMessage>(new CompleteRun(id), node.Settings.AskTimeout);
-            return reply is RunSnapshot s
-                ? Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202)
-                : Problems.UnknownRun(id);
+            return reply switch
+            {
+                RunSnapshot { Status: RunStatus.Cancelled or RunStatus.Abandoned } closed => Problems.Problem(409, "run closed",
+                    $"run '{id}' is {closed.Status.ToString().ToLowerInvariant()} ({closed.Error}): there is nothing to complete"),
+                RunSnapshot s => Results.Json(new { run_id = id, status = "completing", snapshot = s.Number }, statusCode: 202),
+                _ => Problems.UnknownRun(id),
+            };
         })
         .WithName("CompleteRun").WithTags("ingest")
         .WithSummary("Declare an ingest run complete: its final report follows (202).")
-        .Produces<CompleteAcceptedBody>(202).ProducesProblem(404).ProducesProblem(415);
+        .Produces<CompleteAcceptedBody>(202).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415);
+    }
+
+    /// <summary>Why a closed run refuses a batch: cancelled or abandoned runs say so (a shard knows only "closed").</summary>
+    private static async Task<string> ClosedReason(EvaluatorNode node, IngestResult r)
+    {
+        var reply = await node.Coordinators.Ask<IRunMessage>(new GetSnapshot(r.RunId), node.Settings.AskTimeout);
+        return reply is RunSnapshot { Status: RunStatus.Cancelled or RunStatus.Abandoned } s
+            ? $"run '{r.RunId}' is {s.Status.ToString().ToLowerInvariant()} ({s.Error}): batch {r.Seq} was not counted; start a new run"
+            : r.Error ?? $"run '{r.RunId}' is closed";
     }
 
     /// <summary>A binary body of the wrong type, or a negative sequence number.</summary>
@@ -76,7 +89,7 @@ internal static class IngestEndpoints
             IngestOutcome.Counted or IngestOutcome.Duplicate => Results.Json(body),
             IngestOutcome.Gap => Problems.Problem(409, "gap", r.Error ?? "", new() { ["expected_seq"] = r.Watermark, ["watermark"] = r.Watermark }),
             IngestOutcome.Invalid => Problems.Problem(422, "invalid batch", r.Error ?? "", new() { ["watermark"] = r.Watermark }),
-            IngestOutcome.Closed => Problems.Problem(409, "run closed", r.Error ?? "", new() { ["watermark"] = r.Watermark }),
+            IngestOutcome.Closed => Problems.Problem(409, "run closed", await ClosedReason(node, r), new() { ["watermark"] = r.Watermark }),
             _ => Problems.Problem(404, "unknown run", r.Error ?? $"run '{r.RunId}' not found"),
         };
     }

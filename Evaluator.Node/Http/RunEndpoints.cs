@@ -11,7 +11,7 @@ namespace Evaluator.Node.Http;
 /// <summary>Runs: start one (POST /runs), list them, and read one's state, snapshot, report and live events.</summary>
 internal static class RunEndpoints
 {
-    public static void Map(WebApplication app, EvaluatorNode node, RunCatalog catalog, SnapshotBytes bytes)
+    public static void Map(WebApplication app, EvaluatorNode node, RunCatalog catalog, SnapshotBytes bytes, DataRoots dataRoots)
     {
         // An unknown run is answered from the catalog (persistence ids): asking the coordinators
         // would start a persistent entity that replays the journal for every such request.
@@ -33,6 +33,7 @@ internal static class RunEndpoints
             {
                 return Problems.Problem(400, "bad run spec", e.Message);
             }
+            if (RunSpecJson.IsFileRun(r)) return await FileRuns.StartAsync(node, r, dataRoots, catalog, req.HttpContext.RequestAborted);
             var runId = r.RunId ?? RunIds.New();
             try
             {

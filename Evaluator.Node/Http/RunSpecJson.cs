@@ -10,7 +10,10 @@ namespace Evaluator.Node.Http;
 ///   "label_map": "cityscapes" | "ade20k" | { "map": {...}, "unmapped": "keep" },
 ///   "map_predictions": false, "out_of_range": "error" | "ignore", "target_classes": [...],
 ///   "categories": "cityscapes" | { "name": [ids] }, "beta": 1.0, "partitions": 1 }</code>
-/// Everything but num_classes is optional.
+/// Everything but num_classes is optional. A run over files (<see cref="FileRuns"/>) adds
+/// <c>"gt"</c> and <c>"pred"</c> (paths as the workers see them) and evaluate's file options:
+/// <c>"layout", "gt_suffix", "pred_suffix", "shape", "dtype", "skip_bad", "allow_duplicate_files"</c>
+/// (batch pixels are the node's setting); its partitions default to the node's setting.
 /// </summary>
 internal static class RunSpecJson
 {
@@ -20,7 +23,7 @@ internal static class RunSpecJson
     public static RunRequest Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new InvalidRunSpecException("the body must be a JSON object");
-        var r = new RunRequest { AllowFiles = false, Partitions = 1 };
+        var r = new RunRequest { AllowFiles = false };
         int? classes = null;
         foreach (var p in root.EnumerateObject())
         {
@@ -65,14 +68,36 @@ internal static class RunSpecJson
                 },
                 "beta" => r with { Beta = v.GetDouble() },
                 "partitions" => r with { Partitions = Int(v, p.Name) },
+                "gt" => r with { GroundTruth = Text(v, p.Name) },
+                "pred" => r with { Prediction = Text(v, p.Name) },
+                "layout" => r with { Layout = Text(v, p.Name) },
+                "gt_suffix" => r with { GroundTruthSuffix = Text(v, p.Name) },
+                "pred_suffix" => r with { PredictionSuffix = Text(v, p.Name) },
+                "shape" => r with { Shape = Text(v, p.Name) },
+                "dtype" => r with { DType = Text(v, p.Name) },
+                "skip_bad" => r with { SkipBad = v.GetBoolean() },
+                "allow_duplicate_files" => r with { AllowDuplicateFiles = v.GetBoolean() },
                 _ => throw new InvalidRunSpecException($"unknown field \"{p.Name}\""),
             };
         }
         if (classes is null) throw new InvalidRunSpecException("num_classes is required");
-        if (r.Partitions is < 1 or > MaxPartitions)
+        var files = IsFileRun(r);
+        if (files && (r.GroundTruth.Length == 0 || r.Prediction.Length == 0))
+            throw new InvalidRunSpecException("a run over files needs both \"gt\" and \"pred\"");
+        if (!files && (r.Layout != "plain" || r.GroundTruthSuffix is not null || r.PredictionSuffix is not null || r.Shape is not null
+                       || r.DType is not null || r.SkipBad || r.AllowDuplicateFiles))
+            throw new InvalidRunSpecException("layout, suffixes, shape, dtype, skip_bad and allow_duplicate_files are options of a run over files (\"gt\" and \"pred\")");
+        if (!files) r = r with { Partitions = r.Partitions ?? 1 };
+        if (r.Partitions is not null and (< 1 or > MaxPartitions))
             throw new InvalidRunSpecException($"partitions is {r.Partitions}: it must be between 1 and {MaxPartitions}");
         return r;
     }
+
+    /// <summary>Whether the request names files (a run over files) rather than an ingest run.</summary>
+    public static bool IsFileRun(RunRequest r) => r.GroundTruth.Length > 0 || r.Prediction.Length > 0;
+
+    private static string Text(JsonElement v, string field) =>
+        v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new InvalidRunSpecException($"{field} must be a string");
 
     private static int Int(JsonElement v, string field) =>
         v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : throw new InvalidRunSpecException($"{field} must hold integers");

@@ -154,17 +154,8 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
             state.Error, start.Ingest, start.Ingest ? done : 0, created, finished);
     }
 
-    /// <summary>
-    /// An event envelope's timestamp as a time: Akka.Persistence.Sql writes UTC ticks; a journal
-    /// writing Unix milliseconds is read as such; 0 (none) is null.
-    /// </summary>
-    public static DateTimeOffset? Time(long timestamp) => timestamp switch
-    {
-        <= 0 => null,
-        > 100_000_000_000_000 when timestamp <= DateTime.MaxValue.Ticks => new DateTimeOffset(timestamp, TimeSpan.Zero),
-        < 100_000_000_000_000 => DateTimeOffset.FromUnixTimeMilliseconds(timestamp),
-        _ => null,
-    };
+    /// <summary>An event envelope's timestamp as a time (see <see cref="JournalTime.Of"/>).</summary>
+    public static DateTimeOffset? Time(long timestamp) => JournalTime.Of(timestamp);
 
     private sealed record Listing(DateTime Time, IReadOnlyList<RunSummary> Runs);
 

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.Streams;
 using Evaluator.Node.Actors;
@@ -121,6 +122,12 @@ internal sealed class EvaluatorNode : IAsyncDisposable
                 runId => CoordinatorActor.Props(runId, settings, shards, mediator),
                 shardingSettings, new EntityIds.RunExtractor(maxShards));
             if (settings.ResumeUnfinishedRuns) _ = UnfinishedRuns.ResumeAsync(system, coordinators);
+            if (settings.Sweeps)
+            {
+                // One sweep for the cluster (retention, abandoned ingest runs): a singleton on the workers.
+                system.ActorOf(ClusterSingletonManager.Props(RunSweeperActor.Props(settings, coordinators),
+                    PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(WorkerRole)), "run-sweeper");
+            }
             return new EvaluatorNode(system, settings, coordinators, shards, mediator);
         }
         catch

@@ -67,6 +67,9 @@ internal static class NodeConfig
         ("EVALUATOR_LOG_FORMAT", "evaluator.log.format"),
         ("EVALUATOR_METRICS_FINISHED_RUNS", "evaluator.metrics.finished-runs"),
         ("EVALUATOR_HEALTH_JOURNAL_TIMEOUT", "evaluator.health.journal-timeout"),
+        ("EVALUATOR_RETENTION", "evaluator.retention"),
+        ("EVALUATOR_INGEST_IDLE_TIMEOUT", "evaluator.ingest-idle-timeout"),
+        ("EVALUATOR_SWEEP_INTERVAL", "evaluator.sweep-interval"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>
@@ -76,6 +79,7 @@ internal static class NodeConfig
         ("EVALUATOR_ROLES", "akka.cluster.roles"),
         ("EVALUATOR_HTTP_ALLOWED_HOSTS", "evaluator.http.allowed-hosts"),
         ("EVALUATOR_CONTACT_POINTS", "evaluator.cluster.contact-points"),
+        ("EVALUATOR_DATA_ROOTS", "evaluator.http.data-roots"),
     ];
 
     /// <summary>Every environment variable the node reads.</summary>

@@ -78,6 +78,14 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
         new RunRestamped(Stamped.Stamps),
         new CoordinatorSnapshot(Stamped, [Partial, Partial with { Partition = 0 }], RunStatus.Failed, "boom", 9),
         new RunInputsChanged("r1", "2 pair(s) changed", ["/d/gt/a.png", "/d/pred/b.png"]),
+        new CancelRun("r1"),
+        new DeleteRun("r1"),
+        new RunDeleted("r1"),
+        new AbandonRun("r1", 42, TimeSpan.FromMinutes(61)),
+        new RunCancelled("cancelled on request"),
+        new RunAbandoned(TimeSpan.FromHours(1)),
+        Snapshot with { Status = RunStatus.Cancelled, Error = "cancelled on request" },
+        new CoordinatorSnapshot(Stamped, [Partial, Partial with { Partition = 0 }], RunStatus.Abandoned, "abandoned", 9),
     ];
 
     private static readonly StartRun Stamped = Start with

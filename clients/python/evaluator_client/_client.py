@@ -289,6 +289,16 @@ class Run:
         """POST /runs/{id}/complete: every partition ends at its acknowledged watermark."""
         return self.client.request("POST", f"/runs/{_q(self.run_id)}/complete", b"")[1]
 
+    def cancel(self) -> dict:
+        """POST /runs/{id}/cancel: its partitions stop, what was committed stays, status "cancelled"
+        (idempotent). A finished run raises EvaluatorError 409."""
+        return self.client.request("POST", f"/runs/{_q(self.run_id)}/cancel", b"")[1]
+
+    def delete(self) -> None:
+        """DELETE /runs/{id}: the run's journal events and snapshots go. A running run raises
+        EvaluatorError 409 (cancel it first); an unknown one 404."""
+        self.client.request("DELETE", "/runs/" + _q(self.run_id), ok=(200, 204))
+
     def wait(self, timeout: Optional[float] = None, poll: float = 0.25) -> dict:
         """Polls the snapshot until it is final; returns it. Raises TimeoutError."""
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -249,6 +249,23 @@ def main(url):
     check(csv.splitlines()[0].startswith("id,name,iou"), "report.csv header")
     check(any(r["run_id"] == run_id and r["status"] == "completed" for r in client.runs()), "GET /runs lists it")
 
+    # The end of a run's life: cancel (idempotent, refused once finished), delete (refused while running).
+    try:
+        run.cancel()
+        raise AssertionError("cancelling a completed run was accepted")
+    except EvaluatorError as e:
+        check(e.status == 409, f"cancel of a completed run: {e}")
+    other = client.create_run(num_classes=3, run_id=run_id + "-cancelled")
+    try:
+        other.delete()
+        raise AssertionError("deleting a running run was accepted")
+    except EvaluatorError as e:
+        check(e.status == 409, f"delete of a running run: {e}")
+    check(other.cancel()["status"] == "cancelled", "cancel")
+    check(other.cancel()["status"] == "cancelled", "cancel again")
+    other.delete()
+    check(all(r["run_id"] != other.run_id for r in client.runs()), "a deleted run is not listed")
+
     print("faults injected: " + "; ".join(client.log))
     print(f"partition 0: counted {w0.counted}, duplicates {w0.duplicates}; partition 1: gaps {w1.gaps}, "
           f"duplicates {w1.duplicates}; partition 2 resent: {again2.duplicates} duplicates "
