@@ -48,6 +48,8 @@ internal static class EvaluatorCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BootstrapCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         return root;
     }
 
