@@ -112,14 +112,10 @@ internal static class RunComparison
         var c = q.Classes ?? Math.Max(1, Math.Max(q.ClassNames?.Count ?? 0, Math.Max(statsA.ClassesSeen, statsB.ClassesSeen)));
         if (Math.Max(statsA.ClassesSeen, statsB.ClassesSeen) > c)
             throw new InvalidRunSpecException($"the files have class ids up to {Math.Max(statsA.ClassesSeen, statsB.ClassesSeen) - 1}, more than the {c} classes given");
-        foreach (var t in q.TargetClasses)
-        {
-            if (t < 0 || t >= c) throw new InvalidRunSpecException($"target class {t} is outside [0, {c})");
-        }
-        var names = q.ClassNames ?? [.. Enumerable.Range(0, c).Select(RunSpec.DefaultClassName)];
-        if (names.Count != c) throw new InvalidRunSpecException($"{names.Count} class names for {c} classes");
-
-        var targets = q.TargetClasses;
+        // The report's rules for names and targets (unique, in range; targets in ascending order).
+        var spec = new RunSpec(c, q.ClassNames, targetClasses: q.TargetClasses);
+        var names = spec.ClassNames;
+        var targets = spec.TargetClasses;
         var pointA = Point(statsA, c);
         var pointB = Point(statsB, c);
         var meanA = IouMath.Mean(pointA, targets);

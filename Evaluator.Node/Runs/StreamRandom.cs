@@ -30,6 +30,9 @@ internal struct StreamRandom
         return r;
     }
 
+    /// <summary>A generator in the given state (tests check the reference outputs with it).</summary>
+    internal static StreamRandom FromState(ulong s0, ulong s1, ulong s2, ulong s3) => new() { _s0 = s0, _s1 = s1, _s2 = s2, _s3 = s3 };
+
     /// <summary>The next 64 random bits.</summary>
     public ulong Next()
     {
@@ -58,7 +61,8 @@ internal struct StreamRandom
         return (int)high;
     }
 
-    private static ulong SplitMix(ref ulong x)
+    /// <summary>The next output of a SplitMix64 generator whose state is <paramref name="x"/>.</summary>
+    internal static ulong SplitMix(ref ulong x)
     {
         x += Golden;
         return Mix(x);
