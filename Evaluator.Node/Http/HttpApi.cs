@@ -28,7 +28,8 @@ internal sealed class HttpApi : IRunningFrontEnd
 
     public string Description => $"http api and dashboard at {Address}";
 
-    public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings)
+    /// <param name="perImage">Where runs' per-image results come from (GET /compare); none by default.</param>
+    public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings, IPerImageRuns? perImage = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -44,7 +45,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         builder.Services.AddProblemDetails();
         var app = builder.Build();
         var api = new HttpApi(app);
-        Map(app, node, settings, api);
+        Map(app, node, settings, api, perImage ?? new NoPerImageRuns());
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
@@ -59,7 +60,7 @@ internal sealed class HttpApi : IRunningFrontEnd
     }
 
     /// <summary>The guards, the error mapping, then each group of endpoints.</summary>
-    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api)
+    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api, IPerImageRuns perImage)
     {
         RequestGuards.Use(app, settings);
         // Bad input never surfaces as a 500: oversized bodies and malformed requests are 4xx.
@@ -87,5 +88,6 @@ internal sealed class HttpApi : IRunningFrontEnd
         RunEndpoints.Map(app, node, catalog, api.Snapshots);
         IngestEndpoints.Map(app, node, settings);
         MetricsEndpoint.Map(app, node, new PrometheusMetrics(node, catalog));
+        CompareEndpoints.Map(app, catalog, perImage);
     }
 }
