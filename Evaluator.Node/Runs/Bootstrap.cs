@@ -80,10 +80,7 @@ internal static class Bootstrap
         Resampling.ForEach(stats.Count, b, o.Seed, () => new Sums(c), (r, weights, s) =>
         {
             s.Clear();
-            for (var i = 0; i < weights.Length; i++)
-            {
-                if (weights[i] != 0) stats.AddTo(i, weights[i], s.Tp, s.Fp, s.Fn);
-            }
+            stats.AddWeighted(weights, s.Tp, s.Fp, s.Fn);
             IouMath.PerClass(s.Tp, s.Fp, s.Fn, s.Iou);
             means[r] = IouMath.Mean(s.Iou, targets);
             for (var k = 0; k < c; k++) perClass[k * b + r] = s.Iou[k];

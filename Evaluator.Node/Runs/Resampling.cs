@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Evaluator.Node.Runs;
@@ -52,6 +53,7 @@ internal static class Resampling
     }
 
     /// <summary>The weights of resample r: n uniform draws among the n images, counted per image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Weights(int images, long seed, int resample, int[] weights)
     {
         Array.Clear(weights);

@@ -181,12 +181,8 @@ internal static class RunComparison
         {
             s.A.Clear();
             s.B.Clear();
-            for (var i = 0; i < weights.Length; i++)
-            {
-                if (weights[i] == 0) continue;
-                a.AddTo(i, weights[i], s.A.Tp, s.A.Fp, s.A.Fn);
-                b.AddTo(i, weights[i], s.B.Tp, s.B.Fp, s.B.Fn);
-            }
+            a.AddWeighted(weights, s.A.Tp, s.A.Fp, s.A.Fn);
+            b.AddWeighted(weights, s.B.Tp, s.B.Fp, s.B.Fn);
             IouMath.PerClass(s.A.Tp, s.A.Fp, s.A.Fn, s.A.Iou);
             IouMath.PerClass(s.B.Tp, s.B.Fp, s.B.Fn, s.B.Iou);
             deltas[r] = IouMath.Mean(s.B.Iou, targets) - IouMath.Mean(s.A.Iou, targets);
