@@ -65,6 +65,10 @@ public sealed class CompareBrowserTests
             }
             var better = await browser.EvaluateAsync("document.querySelectorAll('#better tbody tr').length");
             Assert.Equal(expected.RootElement.GetProperty("images_most_better").GetArrayLength(), better.GetInt32());
+            // The screenshot, kept as a test artifact.
+            var shotDir = Path.Combine(AppContext.BaseDirectory, "TestResults");
+            Directory.CreateDirectory(shotDir);
+            await File.WriteAllBytesAsync(Path.Combine(shotDir, "compare.png"), await browser.ScreenshotAsync());
             Assert.True(browser.PageErrors.Count == 0, "page errors: " + string.Join(" | ", browser.PageErrors));
         }
         finally
