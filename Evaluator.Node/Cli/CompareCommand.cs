@@ -55,6 +55,11 @@ internal static class CompareCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return EvaluatorCli.ExitUsage;
         }
+        if (c.GroundTruthDiffers.Length > 0)
+        {
+            Console.Error.WriteLine($"warning: {c.GroundTruthDiffers.Length} image(s) have different ground-truth counts in {a} and {b} " +
+                $"(not the same labels or ignore settings?), e.g. {string.Join(", ", c.GroundTruthDiffers.Take(UnmatchedImagesException.Shown))}");
+        }
         if (report is not null) File.WriteAllBytes(report, ComparisonFormats.JsonBytes(c));
         if (csv is not null) File.WriteAllText(csv, ComparisonFormats.Csv(c));
         if (json)

@@ -21,6 +21,7 @@ internal static class ComparisonFormats
             w.WriteNumber("images", c.Images);
             Strings(w, "only_in_a", c.OnlyInA);
             Strings(w, "only_in_b", c.OnlyInB);
+            Strings(w, "ground_truth_differs", c.GroundTruthDiffers);
             w.WriteNumber("num_classes", c.NumClasses);
             if (c.TargetClasses.IsDefaultOrEmpty) w.WriteNull("target_classes");
             else

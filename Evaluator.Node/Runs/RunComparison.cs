@@ -19,6 +19,7 @@ internal sealed record Comparison(
     int Images,
     ImmutableArray<string> OnlyInA,
     ImmutableArray<string> OnlyInB,
+    ImmutableArray<string> GroundTruthDiffers,
     int NumClasses,
     ImmutableArray<int> TargetClasses,
     double? MeanIouA,
@@ -132,10 +133,23 @@ internal static class RunComparison
 
         var images = PerImage(pairs, statsA, statsB, c, targets);
         var top = Math.Max(0, q.Top);
-        return new Comparison(nameA, nameB, pairs.Count, onlyA, onlyB, c, targets,
+        return new Comparison(nameA, nameB, pairs.Count, onlyA, onlyB, [.. pairs.Where(p => !SameGroundTruth(p.A, p.B)).Select(p => p.A.Image)], c, targets,
             IouMath.Nullable(meanA), IouMath.Nullable(meanB), IouMath.Nullable(meanB - meanA), q.Bootstrap, deltaInterval, pValue, perClass,
             [.. images.Where(i => i.Delta < 0).OrderBy(i => i.Delta).ThenBy(i => i.Image, StringComparer.Ordinal).Take(top)],
             [.. images.Where(i => i.Delta > 0).OrderByDescending(i => i.Delta).ThenBy(i => i.Image, StringComparer.Ordinal).Take(top)]);
+    }
+
+    /// <summary>Whether a and b saw the same ground truth for an image: the same counted pixels per true class.</summary>
+    private static bool SameGroundTruth(PerImageLine a, PerImageLine b)
+    {
+        static Dictionary<int, long> Support(PerImageLine l)
+        {
+            var d = new Dictionary<int, long>();
+            foreach (var c in l.Cells) d[c.Truth] = checked(d.GetValueOrDefault(c.Truth) + c.Count);
+            return d;
+        }
+        var (sa, sb) = (Support(a), Support(b));
+        return sa.Count == sb.Count && sa.All(kv => sb.TryGetValue(kv.Key, out var n) && n == kv.Value);
     }
 
     private static double[] Point(ImageClassStats stats, int c)

@@ -54,6 +54,7 @@ public sealed class RunComparisonTests
         Assert.True(c.ImagesMostBetter.Zip(c.ImagesMostBetter.Skip(1)).All(p => p.Item1.Delta >= p.Item2.Delta), "most better first");
         Assert.Equal(ComparisonRequest.DefaultTop, c.ImagesMostBetter.Length);
         Assert.Empty(c.ImagesMostWorse); // b only fixes pixels
+        Assert.Empty(c.GroundTruthDiffers); // b moves pixels within their ground-truth rows
     }
 
     [Fact]
@@ -97,6 +98,17 @@ public sealed class RunComparisonTests
     }
 
     [Fact]
+    public void Images_whose_ground_truth_counts_differ_are_listed()
+    {
+        var dir = TestEnvironment.TempDir("compare");
+        var images = PerImageFiles.Random(6, 3, 2);
+        var changed = images.Select((x, i) => (x.Image, i == 4 ? PerImageFiles.Random(1, 3, 99)[0].Matrix : x.Matrix)).ToList();
+        var a = PerImageFiles.Write(Path.Combine(dir, "a.jsonl"), images);
+        var b = PerImageFiles.Write(Path.Combine(dir, "b.jsonl"), changed);
+        Assert.Equal(["city/img_00004.png"], Compare(a, b).GroundTruthDiffers.ToArray());
+    }
+
+    [Fact]
     public void Images_in_one_file_only_are_refused_naming_them_unless_intersect()
     {
         var dir = TestEnvironment.TempDir("compare");
@@ -127,7 +139,7 @@ public sealed class RunComparisonTests
         var c = Compare(a, b, new ComparisonRequest { Bootstrap = Options, ClassNames = ["a", "b,c", "=x", "d", "e", "f", "g"], TargetClasses = [0, 1, 2], Top = 3 });
         using var doc = JsonDocument.Parse(ComparisonFormats.Json(c));
         var root = doc.RootElement;
-        foreach (var field in new[] { "a", "b", "images", "only_in_a", "only_in_b", "num_classes", "target_classes", "mean_iou_a", "mean_iou_b", "delta",
+        foreach (var field in new[] { "a", "b", "images", "only_in_a", "only_in_b", "ground_truth_differs", "num_classes", "target_classes", "mean_iou_a", "mean_iou_b", "delta",
                      "delta_low", "delta_high", "p_value", "bootstrap", "per_class", "images_most_worse", "images_most_better" })
             Assert.True(root.TryGetProperty(field, out _), $"field {field}");
         Assert.Equal(b, root.GetProperty("b").GetString());
