@@ -165,6 +165,33 @@ public sealed class BootstrapTests
         Assert.Contains("differs from the report", e.Message);
     }
 
+    [Fact]
+    public void The_95_percent_intervals_cover_the_population_value_about_95_percent_of_the_time()
+    {
+        // Two classes, n0 and n1 pixels per image (uniform 100..2000), each image's model right on
+        // a fraction q ~ U(0.6, 0.9) of each class. Population IoU of either class (ratio of the
+        // expected counts): E[q] E[n0] / (E[n0] + (1 - E[q]) E[n1]) = 0.75 / 1.25 = 0.6.
+        const double truth = 0.6;
+        const int datasets = 100, images = 100;
+        var rng = new Random(20261201);
+        var covered = 0;
+        for (var d = 0; d < datasets; d++)
+        {
+            var stats = new ImageClassStats();
+            for (var i = 0; i < images; i++)
+            {
+                long n0 = rng.Next(100, 2001), n1 = rng.Next(100, 2001);
+                var q = 0.6 + 0.3 * rng.NextDouble();
+                long r0 = (long)Math.Round(q * n0), r1 = (long)Math.Round(q * n1);
+                stats.Add([new CellCount(0, 0, r0), new CellCount(0, 1, n0 - r0), new CellCount(1, 1, r1), new CellCount(1, 0, n1 - r1)]);
+            }
+            var ci = Bootstrap.Intervals(stats.Freeze(), new RunSpec(2), new BootstrapOptions(200, d, 0.95)).MeanIou!;
+            if (ci.Low <= truth && truth <= ci.High) covered++;
+        }
+        // Binomial(100, 0.95) is below 88 with probability under 0.1 %.
+        Assert.InRange(covered, 88, 100);
+    }
+
     [Theory]
     [InlineData("{\"image\": \"x.png\"}", "'prediction' is missing")]
     [InlineData("[1, 2]", "a JSON array, not an object")]
