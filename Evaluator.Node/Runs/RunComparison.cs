@@ -94,6 +94,8 @@ internal static class RunComparison
             byImageB[line.Image] = line;
             orderB.Add(line.Image);
         }
+        if (linesA.Count == 0) throw new PerImageFormatException(nameA, 0, "no image in the file: nothing to compare");
+        if (orderB.Count == 0) throw new PerImageFormatException(nameB, 0, "no image in the file: nothing to compare");
         var inA = linesA.Select(l => l.Image).ToHashSet(StringComparer.Ordinal);
         var onlyA = linesA.Where(l => !byImageB.ContainsKey(l.Image)).Select(l => l.Image).ToImmutableArray();
         var onlyB = orderB.Where(i => !inA.Contains(i)).ToImmutableArray();

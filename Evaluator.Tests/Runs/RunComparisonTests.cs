@@ -124,6 +124,8 @@ public sealed class RunComparisonTests
 
         var c = Compare(a, b, new ComparisonRequest { Intersect = true, Bootstrap = Options });
         Assert.Equal(17, c.Images);
+        var empty = PerImageFiles.WriteLines(Path.Combine(dir, "empty.jsonl"), "");
+        Assert.Contains("empty.jsonl: no image in the file", Assert.Throws<PerImageFormatException>(() => Compare(a, empty)).Message);
         Assert.Equal(["city/img_00000.png"], c.OnlyInA.ToArray());
         Assert.Equal(["city/img_00018.png", "city/img_00019.png"], c.OnlyInB.ToArray());
         Assert.Equal(0.0, c.Delta);
