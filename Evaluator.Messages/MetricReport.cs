@@ -39,6 +39,9 @@ public sealed record MetricReport(
     ImmutableArray<CategoryMetrics> Categories,
     double? MeanCategoryIou)
 {
+    /// <summary>Bootstrap intervals of the IoUs (<c>--bootstrap</c>); null when not requested.</summary>
+    public BootstrapIntervals? Bootstrap { get; init; }
+
     public static MetricReport Compute(RunSpec spec, ConfusionMatrix matrix, PixelCounts pixels, string? run = null)
     {
         if (matrix.NumClasses != spec.NumClasses)

@@ -135,6 +135,41 @@ public static class MetricReportJson
             w.WriteEndArray();
             Number(w, "mean_category_iou", r.MeanCategoryIou);
         }
+        WriteBootstrap(w, r.Bootstrap);
+    }
+
+    /// <summary><c>bootstrap</c>: null, or {resamples, confidence, seed, mean_iou: {low, high}, per_class_iou: [{low, high} | null]}.</summary>
+    private static void WriteBootstrap(Utf8JsonWriter w, BootstrapIntervals? b)
+    {
+        if (b is null)
+        {
+            w.WriteNull("bootstrap");
+            return;
+        }
+        w.WriteStartObject("bootstrap");
+        w.WriteNumber("resamples", b.Resamples);
+        w.WriteNumber("confidence", b.Confidence);
+        w.WriteNumber("seed", b.Seed);
+        w.WritePropertyName("mean_iou");
+        Interval(w, b.MeanIou);
+        w.WriteStartArray("per_class_iou");
+        foreach (var ci in b.PerClassIou) Interval(w, ci);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>An interval as {low, high}, or null (the property name, if any, already written).</summary>
+    public static void Interval(Utf8JsonWriter w, ConfidenceInterval? ci)
+    {
+        if (ci is null)
+        {
+            w.WriteNullValue();
+            return;
+        }
+        w.WriteStartObject();
+        Number(w, "low", ci.Low);
+        Number(w, "high", ci.High);
+        w.WriteEndObject();
     }
 
     private static void Number(Utf8JsonWriter w, string name, double? value)

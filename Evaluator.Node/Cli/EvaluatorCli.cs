@@ -51,6 +51,8 @@ internal static class EvaluatorCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
+        root.Subcommands.Add(BootstrapCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         return root;
     }
 

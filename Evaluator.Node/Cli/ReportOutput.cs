@@ -31,7 +31,7 @@ internal static class ReportOutput
         console.MarkupLine(Markup.Escape(
             $"pixels: {p.Total:N0} total, {p.Counted:N0} counted, {p.Ignored:N0} ignored, {p.OutOfRange:N0} out of range"));
         console.MarkupLine(Markup.Escape(
-            $"mean IoU {Fmt(r.MeanIou)}   fw IoU {Fmt(r.FrequencyWeightedIou)}   pixel acc {Fmt(r.PixelAccuracy)}   " +
+            $"mean IoU {Fmt(r.MeanIou)}{Interval(r.Bootstrap)}   fw IoU {Fmt(r.FrequencyWeightedIou)}   pixel acc {Fmt(r.PixelAccuracy)}   " +
             $"mean acc {Fmt(r.MeanAccuracy)}   mean Dice {Fmt(r.MeanDice)}" +
             (r.Categories.IsEmpty ? "" : $"   mean category IoU {Fmt(r.MeanCategoryIou)}")));
     }
@@ -43,6 +43,12 @@ internal static class ReportOutput
         foreach (var b in bad.Take(20)) console.MarkupLine(Markup.Escape($"  {b.Error}"));
         if (bad.Count > 20) console.MarkupLine($"  ... and {bad.Count - 20} more (see the report)");
     }
+
+    /// <summary>" (95 % CI 0.7051–0.7190)" after the mean IoU when the report has bootstrap intervals.</summary>
+    public static string Interval(BootstrapIntervals? b) =>
+        b?.MeanIou is { } ci
+            ? $" ({(b.Confidence * 100).ToString("0.###", CultureInfo.InvariantCulture)} % CI {Fmt(ci.Low)}–{Fmt(ci.High)})"
+            : "";
 
     public static string Fmt(double? v) => v is { } x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
 }

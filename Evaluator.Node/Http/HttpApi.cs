@@ -35,7 +35,8 @@ internal sealed class HttpApi : IRunningFrontEnd
 
     public string Description => $"http api and dashboard at {Address}";
 
-    public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings)
+    /// <param name="perImage">Where runs' per-image results come from (GET /compare); none by default.</param>
+    public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings, IPerImageRuns? perImage = null)
     {
         var config = node.System.Settings.Config;
         var builder = WebApplication.CreateSlimBuilder();
@@ -64,7 +65,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         builder.Services.AddProblemDetails();
         var app = builder.Build();
         var api = new HttpApi(app);
-        Map(app, node, settings, api, MetricsSettings.From(config));
+        Map(app, node, settings, api, MetricsSettings.From(config), perImage ?? new NoPerImageRuns());
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
@@ -80,7 +81,8 @@ internal sealed class HttpApi : IRunningFrontEnd
     }
 
     /// <summary>The guards, the error mapping, then each group of endpoints.</summary>
-    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api, MetricsSettings metricsSettings)
+    private static void Map(WebApplication app, EvaluatorNode node, HttpSettings settings, HttpApi api, MetricsSettings metricsSettings,
+        IPerImageRuns perImage)
     {
         RequestGuards.Use(app, settings);
         // Bad input never surfaces as a 500: oversized bodies and malformed requests are 4xx.
@@ -115,5 +117,6 @@ internal sealed class HttpApi : IRunningFrontEnd
         MetricsEndpoint.Map(app, node, api.Metrics);
         app.MapOpenApi().WithName("OpenApi").WithTags("operations").WithSummary("This description (OpenAPI 3).");
         RunLifecycleEndpoints.Map(app, node, catalog);
+        CompareEndpoints.Map(app, catalog, perImage);
     }
 }

@@ -81,7 +81,7 @@ internal static class ReportFormats
     /// A text cell: one that a spreadsheet would read as a formula (=, +, -, @, tab, carriage
     /// return first) gets a leading single quote (OWASP's CSV injection advice); then quoted if needed.
     /// </summary>
-    private static string CsvField(string s)
+    internal static string CsvField(string s)
     {
         if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
         return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

@@ -10,13 +10,15 @@ public sealed class HttpNode : IAsyncLifetime
     private readonly string? _token;
     private readonly long _maxBody;
     private readonly Action<ConfigOverrides>? _configure;
+    private readonly Evaluator.Node.Runs.IPerImageRuns? _perImage;
 
     public HttpNode() : this(null, 64L << 20)
     {
     }
 
-    internal HttpNode(string? token, long maxBody, Action<ConfigOverrides>? configure = null)
+    internal HttpNode(string? token, long maxBody, Action<ConfigOverrides>? configure = null, Evaluator.Node.Runs.IPerImageRuns? perImage = null)
     {
+        _perImage = perImage;
         _token = token;
         _maxBody = maxBody;
         _configure = configure;
@@ -37,7 +39,7 @@ public sealed class HttpNode : IAsyncLifetime
         _configure?.Invoke(overrides);
         var config = NodeConfig.Load("single-node", overrides);
         Node = await EvaluatorNode.StartAsync(config);
-        Api = await HttpApi.StartAsync(Node, HttpSettings.From(config));
+        Api = await HttpApi.StartAsync(Node, HttpSettings.From(config), _perImage);
         Client = new HttpClient { BaseAddress = Api.Address, Timeout = TimeSpan.FromSeconds(60) };
     }
 
