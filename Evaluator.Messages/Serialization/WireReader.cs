@@ -123,6 +123,12 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
     public PartitionPartial Partial() =>
         new(String(), Int(), Var(), Matrix(), Pixels(), ReadList(ref this, static (ref WireReader r) => r.Bad()), Bool());
 
+    public ImmutableArray<ImageResult> Images() =>
+        ReadList(ref this, static (ref WireReader r) => new ImageResult(r.Var(), default, r.Pixels()) with
+        {
+            Cells = ReadList(ref r, static (ref WireReader x) => new MatrixCell(x.Int(), x.Int(), x.Var())),
+        });
+
     public StartRun Start() =>
         new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 

@@ -147,6 +147,19 @@ public sealed class WireWriter
         Bool(p.Final);
     }
 
+    /// <summary>Per-image results: seq, pixel counts, then the nonzero cells as (row, column, count).</summary>
+    public void Images(ImmutableArray<ImageResult> images) => List(images, i =>
+    {
+        Var(i.Seq);
+        Pixels(i.Pixels);
+        List(i.Cells, c =>
+        {
+            Var(c.Row);
+            Var(c.Column);
+            Var(c.Count);
+        });
+    });
+
     public void Start(StartRun s)
     {
         String(s.RunId);
