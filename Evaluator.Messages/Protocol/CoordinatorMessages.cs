@@ -47,10 +47,17 @@ public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<Partiti
 {
     public ImmutableArray<PairStamp> Stamps { get; init; } = Stamps.IsDefault ? [] : Stamps;
 
+    /// <summary>Per-image runs: the --gt directory (absolute) the per-image file names images relative to ("" if unknown).</summary>
+    public string GroundTruthRoot { get; init; } = "";
+
+    /// <summary>Per-image runs: the --pred directory (absolute) the per-image file names predictions relative to.</summary>
+    public string PredictionRoot { get; init; } = "";
+
     public bool Equals(StartRun? o) =>
         o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
         && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad
-        && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps) && PerImage == o.PerImage;
+        && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps) && PerImage == o.PerImage
+        && GroundTruthRoot == o.GroundTruthRoot && PredictionRoot == o.PredictionRoot;
 
     public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
 }

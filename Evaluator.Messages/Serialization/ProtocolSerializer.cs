@@ -62,8 +62,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         {
             w.Start(s);
             w.Stamps(s.Stamps);
-            w.Bool(s.PerImage);
-        }, static (ref WireReader r) => r.Start() with { Stamps = r.Stamps(), PerImage = r.Bool() }),
+            w.PerImage(s);
+        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() })),
         On<RunAccepted>("RA", (w, a) =>
         {
             w.String(a.RunId);
@@ -89,8 +89,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         {
             w.Start(e.Start);
             w.Stamps(e.Start.Stamps);
-            w.Bool(e.Start.PerImage);
-        }, static (ref WireReader r) => new RunStarted(r.Start() with { Stamps = r.Stamps(), PerImage = r.Bool() })),
+            w.PerImage(e.Start);
+        }, static (ref WireReader r) => new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }))),
         On<PartialRecorded>("E-PR2", (w, e) =>
         {
             w.Partial(e.Partial);
@@ -107,11 +107,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         {
             WriteSnapshotV1(w, s);
             w.Stamps(s.Start.Stamps);
-            w.Bool(s.Start.PerImage);
+            w.PerImage(s.Start);
         }, static (ref WireReader r) =>
         {
             var s = ReadSnapshotV2(ref r);
-            return s with { Start = s.Start with { PerImage = r.Bool() } };
+            return s with { Start = r.PerImage(s.Start) };
         }),
         On<IngestBatch>("IB", (w, b) =>
         {

@@ -129,6 +129,10 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
             Cells = ReadList(ref r, static (ref WireReader x) => new MatrixCell(x.Int(), x.Int(), x.Var())),
         });
 
+    /// <summary><paramref name="s"/> with the per-image option and roots that follow it.</summary>
+    public StartRun PerImage(StartRun s) =>
+        s with { PerImage = Bool(), GroundTruthRoot = String(), PredictionRoot = String() };
+
     public StartRun Start() =>
         new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 

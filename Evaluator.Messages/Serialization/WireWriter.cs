@@ -160,6 +160,14 @@ public sealed class WireWriter
         });
     });
 
+    /// <summary>A <see cref="StartRun"/>'s per-image option and roots: written after its stamps, in the manifests that have them.</summary>
+    public void PerImage(StartRun s)
+    {
+        Bool(s.PerImage);
+        String(s.GroundTruthRoot);
+        String(s.PredictionRoot);
+    }
+
     public void Start(StartRun s)
     {
         String(s.RunId);

@@ -128,8 +128,33 @@ internal static class EvaluateCommand
             return EvaluatorCli.ExitUnavailable;
         }
 
-        var reportModel = final.ToReport();
+        IReadOnlyList<Evaluator.Messages.WorstImage>? worst = null;
+        if (o.PerImage is { } perImagePath)
+        {
+            // The rows of the run as its journal holds them (a resumed run keeps its stored
+            // partitioning), checked against the report's matrix before the file appears.
+            var stored = await PerImageResults.StartOfAsync(node.System, runId, cancel) ?? start;
+            try
+            {
+                var summary = await PerImageWriter.WriteFileAsync(perImagePath, PerImageResults.ReadAsync(node.System, stored, cancel),
+                    stored, final.Matrix, o.Worst, cancel);
+                if (o.Worst > 0) worst = summary.Worst;
+                console.MarkupLine(Markup.Escape($"per-image: {summary.Images:N0} images written to {perImagePath}"));
+            }
+            catch (PerImageMismatchException e)
+            {
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return EvaluatorCli.ExitFailure;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape($"--per-image '{perImagePath}': {e.Message}")}");
+                return EvaluatorCli.ExitFailure;
+            }
+        }
+        var reportModel = final.ToReport() with { WorstImages = worst is null ? null : [.. worst] };
         ReportOutput.PrintTable(console, reportModel);
+        ReportOutput.PrintWorstImages(console, reportModel.WorstImages);
         ReportOutput.PrintBadPairs(errors, final.BadPairs);
         var seconds = clock.Elapsed.TotalSeconds;
         var done = final.Pixels.Total - Math.Max(0, alreadyCounted);
@@ -148,9 +173,9 @@ internal static class EvaluateCommand
         }
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"peak memory: {PeakMemory.Bytes() / (1024 * 1024):N0} MiB")));
-        if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final), cancel);
+        if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final, worst: worst), cancel);
         if (o.Csv is not null) await File.WriteAllTextAsync(o.Csv, ReportFormats.Csv(reportModel), cancel);
-        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final));
+        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final, worst: worst));
 
         if (final.Status == RunStatus.Failed)
         {

@@ -23,7 +23,11 @@ public sealed class PerImageSerializationTests(SerializationSystem fixture) : IC
     };
 
     private static readonly StartRun Start = new("r", Spec, [Assignment], 100, "fp", false,
-        Stamps: [new PairStamp(1, 2, 3, 4)], PerImage: true);
+        Stamps: [new PairStamp(1, 2, 3, 4)], PerImage: true)
+    {
+        GroundTruthRoot = "/data/gt",
+        PredictionRoot = "/data/pred",
+    };
 
     public static TheoryData<IEvaluatorMessage> Messages() => [.. All];
 
@@ -56,7 +60,7 @@ public sealed class PerImageSerializationTests(SerializationSystem fixture) : IC
     [Fact]
     public void Manifests_written_before_per_image_runs_still_read_as_runs_without_it()
     {
-        var plain = Start with { PerImage = false };
+        var plain = Start with { PerImage = false, GroundTruthRoot = "", PredictionRoot = "" };
         var w = new WireWriter();
         w.Start(plain);
         w.Stamps(plain.Stamps);
