@@ -64,8 +64,7 @@ internal readonly record struct MaxBad(long Count, double? Percent)
 /// <summary>The options of a run (shared by evaluate and submit), bound by name into <see cref="EvaluateOptions"/>.</summary>
 internal sealed class RunOptions
 {
-    /// <summary>The images with the lowest mean IoU a per-image report lists, unless --worst says otherwise.</summary>
-    public const int DefaultWorst = 10;
+    public const int DefaultWorst = PerImageWriter.DefaultWorst;
 
     private readonly Option<string?> _perImage = new("--per-image") { Description = "Write each pair's result here, one JSON object a line in pair order (image, prediction, pixels, confusion cells, mean_iou, pixel_accuracy); the report gains worst_images.", HelpName = "FILE.jsonl" };
     private readonly Option<int> _worst = new("--worst") { Description = "With --per-image: how many images with the lowest mean IoU the report lists (0: none).", DefaultValueFactory = _ => DefaultWorst, HelpName = "K" };

@@ -85,6 +85,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         var catalog = new RunCatalog(node);
         DashboardEndpoints.Map(app);
         RunEndpoints.Map(app, node, catalog, api.Snapshots);
+        ImageEndpoints.Map(app, node, catalog, PerImageWriter.DefaultWorst);
         IngestEndpoints.Map(app, node, settings);
         MetricsEndpoint.Map(app, node, new PrometheusMetrics(node, catalog));
     }

@@ -17,6 +17,9 @@ internal sealed record PerImageSummary(long Images, ConfusionMatrix Sum, PixelCo
 /// </summary>
 internal static class PerImageWriter
 {
+    /// <summary>The images with the lowest mean IoU a per-image report lists, unless --worst (or ?k=) says otherwise.</summary>
+    public const int DefaultWorst = 10;
+
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
 
     /// <summary>Writes the rows to <paramref name="output"/> (the HTTP body) and returns what they sum to.</summary>
