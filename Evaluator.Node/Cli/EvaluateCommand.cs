@@ -133,7 +133,15 @@ internal static class EvaluateCommand
         {
             // The rows of the run as its journal holds them (a resumed run keeps its stored
             // partitioning), checked against the report's matrix before the file appears.
-            var stored = await PerImageResults.StartOfAsync(node.System, runId, cancel) ?? start;
+            var stored = await PerImageResults.StartOfAsync(node.System, runId, cancel);
+            if (stored is null)
+            {
+                // submit: the rows are in the cluster's journal, which this client must be configured to read.
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape(
+                    $"--per-image: run '{runId}' is not in the journal this process reads; submit --per-image reads the cluster's journal: " +
+                    "give it the workers' journal settings (EVALUATOR_JOURNAL_PROVIDER and EVALUATOR_JOURNAL_CONNECTION, or their shared EVALUATOR_DATA_DIR)")}");
+                return EvaluatorCli.ExitFailure;
+            }
             try
             {
                 var summary = await PerImageWriter.WriteFileAsync(perImagePath, PerImageResults.ReadAsync(node.System, stored, cancel),
