@@ -144,7 +144,8 @@ internal static class EvaluateCommand
             }
             try
             {
-                var summary = await PerImageWriter.WriteFileAsync(perImagePath, PerImageResults.ReadAsync(node.System, stored, cancel),
+                var summary = await PerImageWriter.WriteFileAsync(perImagePath, PerImageResults.ReadAsync(node.System, stored,
+                    [.. final.Partitions.Select(p => p.Watermark)], cancel),
                     stored, final.Matrix, o.Worst, cancel);
                 if (o.Worst > 0) worst = summary.Worst;
                 console.MarkupLine(Markup.Escape($"per-image: {summary.Images:N0} images written to {perImagePath}"));

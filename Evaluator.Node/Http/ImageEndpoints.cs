@@ -35,7 +35,7 @@ internal static class ImageEndpoints
             if (problem is not null) return problem;
             // Rows as committed now (a running run streams what its shards have committed so far).
             ctx.Response.ContentType = NdJson;
-            await PerImageWriter.WriteAsync(PerImageResults.ReadAsync(node.System, start!, cancel), start!, ctx.Response.Body, 0, cancel);
+            await PerImageWriter.WriteAsync(PerImageResults.ReadAsync(node.System, start!, null, cancel), start!, ctx.Response.Body, 0, cancel);
             return Results.Empty;
         });
 
@@ -45,7 +45,7 @@ internal static class ImageEndpoints
             if (count < 0) return Problems.Problem(400, "bad k", $"k={count}: it must be 0 or more images");
             var (start, problem) = await PerImageRun(id, cancel);
             if (problem is not null) return problem;
-            var summary = await PerImageWriter.WriteAsync(PerImageResults.ReadAsync(node.System, start!, cancel), start!, Stream.Null,
+            var summary = await PerImageWriter.WriteAsync(PerImageResults.ReadAsync(node.System, start!, null, cancel), start!, Stream.Null,
                 count, cancel);
             return Results.Json(new
             {

@@ -37,21 +37,27 @@ internal static class PerImageResults
     }
 
     /// <summary>Every recorded row of <paramref name="start"/>'s run, in pair order, each pair at most once.</summary>
+    /// <param name="watermarks">
+    /// Only the rows below these watermarks (one per partition, a snapshot's): exactly the pairs
+    /// that snapshot's matrix holds, even when partials were recorded after it (e.g. the last
+    /// partials of a failed run's other partitions). Null: every recorded row.
+    /// </param>
     public static async IAsyncEnumerable<PerImageRow> ReadAsync(ActorSystem system, StartRun start,
-        [EnumeratorCancellation] CancellationToken cancel = default)
+        IReadOnlyList<long>? watermarks = null, [EnumeratorCancellation] CancellationToken cancel = default)
     {
         var materializer = system.Materializer();
         long first = 0;
         foreach (var partition in start.Partitions)
         {
             var p = partition.Partition;
+            var end = Math.Min(partition.Pairs.Length, watermarks is null ? long.MaxValue : watermarks[p]);
             long next = 0; // rows of a partition are journalled in increasing seq: one below is a repeat
             var rows = Events(system, start.RunId)
                 .Where(e => e is PartialRecorded r && r.Partial.Partition == p && !r.Partial.Images.IsEmpty)
                 .SelectMany(e => ((PartialRecorded)e).Partial.Images);
             await foreach (var image in rows.RunAsAsyncEnumerable(materializer).WithCancellation(cancel))
             {
-                if (image.Seq < next || image.Seq >= partition.Pairs.Length) continue;
+                if (image.Seq < next || image.Seq >= end) continue;
                 next = image.Seq + 1;
                 yield return new PerImageRow(first + image.Seq, partition.Pairs[(int)image.Seq], image);
             }

@@ -75,6 +75,26 @@ public class PerImageCommandTests
     }
 
     [Fact]
+    public void A_run_stopped_by_bad_input_writes_the_rows_of_what_its_report_counted()
+    {
+        var dir = TestEnvironment.TempDir("per-image-bad");
+        var ds = new Dataset(dir, Dataset.Format.NpyU8, pairs: 8, width: 16, height: 16, classes: Classes, seed: 6);
+        File.WriteAllText(ds.GroundTruthPath(ds.SortedIndices[5]), "not an npy file");
+        Assert.Equal(EvaluatorCli.ExitBadInput, EvaluatorCli.Run(Args(ds, dir, "--partitions", "2")));
+        var report = ReportFile.Read(Path.Combine(dir, "report.json"));
+        Assert.Equal("failed", report.Status);
+        var lines = PerImageLine.ReadAll(Path.Combine(dir, "images.jsonl"));
+        Assert.Equal(report.Matrix, PerImageLine.Sum(lines, Classes));
+        Assert.DoesNotContain(Path.GetRelativePath(ds.GroundTruthDir, ds.GroundTruthPath(ds.SortedIndices[5])), lines.Select(l => l.Image));
+        var spec = new RunSpec(Classes, ignoreLabels: [255]);
+        foreach (var l in lines)
+        {
+            var i = ds.SortedIndices.Single(k => Path.GetRelativePath(ds.GroundTruthDir, ds.GroundTruthPath(k)) == l.Image);
+            Assert.Equal(PerImageLine.CellsOf(ds.Recount(spec, [i]).Matrix), l.Cells);
+        }
+    }
+
+    [Fact]
     public void A_run_without_per_image_cannot_be_resumed_with_it_and_worst_needs_it()
     {
         var dir = TestEnvironment.TempDir("per-image-mix");
