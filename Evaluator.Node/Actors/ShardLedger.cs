@@ -110,6 +110,9 @@ internal sealed class ShardLedger
     /// <summary>Per-image runs: how many pair results wait for the coordinator (bounded by the pairs in flight).</summary>
     public int ImagesInFlight => _images.Count;
 
+    /// <summary>Per-image runs: the matrix cells of those results (what a partial carries for them).</summary>
+    public long CellsInFlight { get; private set; }
+
     /// <summary>The matrix of batches [0, <see cref="Watermark"/>), read-only.</summary>
     public ReadOnlySpan<long> Cells => _matrix.Cells;
 
@@ -224,7 +227,11 @@ internal sealed class ShardLedger
         if (!b.IsLastSlice) return new LedgerStep(LedgerOutcome.Pending);
         var image = Start.PerImage ? ImageResult.Of(b.Seq, _pairMatrix, _pairPixels) : null;
         Commit(_pairMatrix, _pairPixels);
-        if (image is not null) _images.Add(image); // after the commit: a refused pair leaves no row
+        if (image is not null)
+        {
+            _images.Add(image); // after the commit: a refused pair leaves no row
+            CellsInFlight += image.Cells.Length;
+        }
         return new LedgerStep(LedgerOutcome.Counted);
     }
 
@@ -314,5 +321,6 @@ internal sealed class ShardLedger
         if (final) AckedFinal = true;
         var acked = AckedWatermark;
         _images.RemoveAll(i => i.Seq < acked);
+        CellsInFlight = _images.Sum(i => (long)i.Cells.Length);
     }
 }

@@ -18,8 +18,11 @@ internal sealed record EvaluatorSettings(
     int MaxShards = EvaluatorSettings.DefaultMaxShards,
     long MaxRunMemory = EvaluatorSettings.DefaultMaxRunMemory,
     bool ResumeUnfinishedRuns = false,
-    long DecodeMemoryBudget = EvaluatorSettings.DefaultDecodeMemoryBudget)
+    long DecodeMemoryBudget = EvaluatorSettings.DefaultDecodeMemoryBudget,
+    long PerImageMaxCellsInFlight = EvaluatorSettings.DefaultPerImageMaxCellsInFlight)
 {
+    public const long DefaultPerImageMaxCellsInFlight = 500_000;
+
     public const int DefaultMaxShards = 100;
     public const long DefaultMaxRunMemory = 4L << 30;
     public const long DefaultDecodeMemoryBudget = 2L << 30;
@@ -42,13 +45,15 @@ internal sealed record EvaluatorSettings(
             c.GetInt("sharding.max-shards", DefaultMaxShards),
             c.GetByteSize("max-run-memory") ?? DefaultMaxRunMemory,
             c.GetBoolean("resume-unfinished-runs", false),
-            c.GetByteSize("decode-memory-budget", null) ?? DefaultDecodeMemoryBudget);
+            c.GetByteSize("decode-memory-budget", null) ?? DefaultDecodeMemoryBudget,
+            c.GetLong("per-image-max-cells-in-flight", DefaultPerImageMaxCellsInFlight));
         if (s.BatchPixels <= 0) throw new ConfigurationException("evaluator.batch-pixels must be > 0");
         if (s.DecodeParallelism <= 0) throw new ConfigurationException("evaluator.decode-parallelism must be > 0");
         if (s.Partitions < 0) throw new ConfigurationException("evaluator.partitions must be >= 0");
         if (s.MaxShards is <= 0 or > 100_000) throw new ConfigurationException("evaluator.sharding.max-shards must be between 1 and 100000");
         if (s.MaxRunMemory <= 0) throw new ConfigurationException("evaluator.max-run-memory must be > 0");
         if (s.DecodeMemoryBudget <= 0) throw new ConfigurationException("evaluator.decode-memory-budget must be > 0");
+        if (s.PerImageMaxCellsInFlight <= 0) throw new ConfigurationException("evaluator.per-image-max-cells-in-flight must be > 0");
         if (s.CoordinatorSnapshotEvery <= 0) throw new ConfigurationException("evaluator.coordinator-snapshot-every must be > 0");
         return s;
     }

@@ -108,8 +108,10 @@ public sealed class ShardLedgerPerImageTests
         l.CountSlice(Whole(3, [0], [0]));
         // Not yet acknowledged: the next partial carries them again (the coordinator records each once).
         Assert.Equal([0L, 1L, 2L, 3L], l.TakePartial().Images.Select(i => i.Seq));
+        Assert.Equal(7, l.CellsInFlight); // pairs 0-2 have cells (1,1) and (2,1), pair 3 has (0,0)
         l.Accept(first.Watermark, false);
         Assert.Equal(1, l.ImagesInFlight);
+        Assert.Equal(1, l.CellsInFlight);
         Assert.Equal([3L], l.TakePartial().Images.Select(i => i.Seq));
         l.CountSlice(Whole(4, [0], [0]));
         l.Accept(5, false);
