@@ -22,7 +22,8 @@ for _ in $(seq 1 "$runs"); do
     rm -rf "$work/data" "$work/images.jsonl"
     extra=(); [ "$which" = per ] && extra=(--per-image "$work/images.jsonl")
     s=$(date +%s.%N)
-    $E evaluate --gt "$gt" --pred "$pred" --classes 19 --ignore 255 --data-dir "$work/data" "${extra[@]}" >/dev/null
+    $E evaluate --gt "$gt" --pred "$pred" --classes 19 --ignore 255 --data-dir "$work/data" "${extra[@]}" >"$work/$which.out"
+    grep -h -E '^(throughput|per-image):' "$work/$which.out" | sed "s/^/  $which: /" >>"$work/lines"
     e=$(date +%s.%N)
     t=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }')
     if [ "$which" = plain ]; then plain+=("$t"); else per+=("$t"); size=$(stat -c %s "$work/images.jsonl"); fi
@@ -30,6 +31,8 @@ for _ in $(seq 1 "$runs"); do
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 fastest() { printf '%s\n' "$@" | sort -n | head -n 1; }
-echo "$pairs pairs of 2048x1024, 19 classes, $(nproc) cores"
+echo "$pairs pairs of 2048x1024, 19 classes, $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "what each run printed (throughput excludes start-up; per-image: the time to read the rows back and write the file):"
+cat "$work/lines"
 echo "without --per-image: median $(median "${plain[@]}") s, fastest $(fastest "${plain[@]}") s, of ${plain[*]}"
 echo "with    --per-image: median $(median "${per[@]}") s, fastest $(fastest "${per[@]}") s, of ${per[*]} (images.jsonl: $size bytes, $pairs lines)"
