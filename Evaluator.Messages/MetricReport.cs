@@ -42,6 +42,34 @@ public sealed record MetricReport(
     /// <summary>Bootstrap intervals of the IoUs (<c>--bootstrap</c>); null when not requested.</summary>
     public BootstrapIntervals? Bootstrap { get; init; }
 
+    /// <summary>Per-image runs: the images with the lowest mean IoU, lowest first; null when not computed.</summary>
+    public ImmutableArray<WorstImage>? WorstImages { get; init; }
+
+    /// <summary>
+    /// The mean IoU and pixel accuracy of one image from its nonzero cells, with exactly the
+    /// semantics of <see cref="Compute"/> (IoU null where a class's union is 0, the mean over the
+    /// target classes that have one): computed from the sparse cells in O(cells + classes), not
+    /// from a dense C×C matrix, so that a many-class run pays per image only for what it saw.
+    /// </summary>
+    public static (double? MeanIou, double? PixelAccuracy) ImageMetrics(RunSpec spec, IEnumerable<Protocol.MatrixCell> cells)
+    {
+        var c = spec.NumClasses;
+        var tp = new long[c];
+        var support = new long[c];
+        var predicted = new long[c];
+        long total = 0;
+        foreach (var cell in cells)
+        {
+            if (cell.Row == cell.Column) tp[cell.Row] = checked(tp[cell.Row] + cell.Count);
+            support[cell.Row] = checked(support[cell.Row] + cell.Count);
+            predicted[cell.Column] = checked(predicted[cell.Column] + cell.Count);
+            total = checked(total + cell.Count);
+        }
+        var targets = spec.TargetClasses.IsEmpty ? Enumerable.Range(0, c) : spec.TargetClasses;
+        var ious = targets.Select(k => Ratio(tp[k], checked(support[k] + predicted[k] - tp[k])));
+        return (Mean(ious), Ratio(tp.Sum(), total));
+    }
+
     public static MetricReport Compute(RunSpec spec, ConfusionMatrix matrix, PixelCounts pixels, string? run = null)
     {
         if (matrix.NumClasses != spec.NumClasses)
@@ -127,3 +155,6 @@ public sealed record MetricReport(
 
     public string ToJson(bool indented = true) => MetricReportJson.Write(this, indented);
 }
+
+/// <summary>One of a run's images with the lowest mean IoU (per-image runs: the report's <c>worst_images</c>).</summary>
+public sealed record WorstImage(string Image, string Prediction, double? MeanIou, double? PixelAccuracy, PixelCounts Pixels);

@@ -56,12 +56,7 @@ public static class MetricReportJson
             w.WriteEndArray();
         }
 
-        w.WriteStartObject("pixels");
-        w.WriteNumber("total", r.Pixels.Total);
-        w.WriteNumber("counted", r.Pixels.Counted);
-        w.WriteNumber("ignored", r.Pixels.Ignored);
-        w.WriteNumber("out_of_range", r.Pixels.OutOfRange);
-        w.WriteEndObject();
+        WritePixels(w, r.Pixels);
 
         var c = r.Matrix.NumClasses;
         if (sparseMatrix)
@@ -135,6 +130,21 @@ public static class MetricReportJson
             w.WriteEndArray();
             Number(w, "mean_category_iou", r.MeanCategoryIou);
         }
+
+        if (r.WorstImages is { } worst)
+        {
+            w.WriteStartArray("worst_images");
+            foreach (var image in worst)
+            {
+                w.WriteStartObject();
+                WriteImageFields(w, image.Image, image.Prediction, image.Pixels);
+                Number(w, "mean_iou", image.MeanIou);
+                Number(w, "pixel_accuracy", image.PixelAccuracy);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+
         WriteBootstrap(w, r.Bootstrap);
     }
 
@@ -171,6 +181,28 @@ public static class MetricReportJson
         Number(w, "high", ci.High);
         w.WriteEndObject();
     }
+
+    /// <summary>An image's names and pixel counts (a per-image row, an entry of worst_images).</summary>
+    public static void WriteImageFields(Utf8JsonWriter w, string image, string prediction, PixelCounts pixels)
+    {
+        w.WriteString("image", image);
+        w.WriteString("prediction", prediction);
+        WritePixels(w, pixels);
+    }
+
+    /// <summary>The <c>pixels</c> object of the report.</summary>
+    public static void WritePixels(Utf8JsonWriter w, PixelCounts pixels)
+    {
+        w.WriteStartObject("pixels");
+        w.WriteNumber("total", pixels.Total);
+        w.WriteNumber("counted", pixels.Counted);
+        w.WriteNumber("ignored", pixels.Ignored);
+        w.WriteNumber("out_of_range", pixels.OutOfRange);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A nullable metric: null where undefined (never NaN).</summary>
+    public static void Metric(Utf8JsonWriter w, string name, double? value) => Number(w, name, value);
 
     private static void Number(Utf8JsonWriter w, string name, double? value)
     {

@@ -4,17 +4,24 @@ namespace Evaluator.Messages.Protocol;
 
 /// <summary>
 /// A partition's cumulative state: its matrix holds exactly batches [0, Watermark). The
-/// coordinator keeps, per partition, the one with the highest watermark.
+/// coordinator keeps, per partition, the one with the highest watermark. In a per-image run a
+/// shard's partial also carries <see cref="Images"/>: the results of its pairs not yet
+/// acknowledged (seq in [acknowledged watermark, Watermark)), which the coordinator journals once
+/// and never keeps in its state.
 /// </summary>
 public sealed record PartitionPartial(string RunId, int Partition, long Watermark, ConfusionMatrix Matrix,
     PixelCounts Pixels, ImmutableArray<BadPair> BadPairs, bool Final) : IRunMessage
 {
+    /// <summary>Per-image runs: the results of the pairs this partial adds, in seq order (empty otherwise).</summary>
+    public ImmutableArray<ImageResult> Images { get; init; } = [];
+
     public static PartitionPartial Empty(string runId, int partition, int numClasses) =>
         new(runId, partition, 0, new ConfusionMatrix(numClasses), PixelCounts.Zero, [], false);
 
     public bool Equals(PartitionPartial? o) =>
         o is not null && RunId == o.RunId && Partition == o.Partition && Watermark == o.Watermark
-        && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && BadPairs.SequenceEqual(o.BadPairs) && Final == o.Final;
+        && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && BadPairs.SequenceEqual(o.BadPairs) && Final == o.Final
+        && Images.SequenceEqual(o.Images);
 
     public override int GetHashCode() => HashCode.Combine(RunId, Partition, Watermark, Final);
 }
@@ -30,18 +37,27 @@ public sealed record PartitionFailed(string RunId, int Partition, long Watermark
 /// An <see cref="Ingest"/> run has no files: clients push its batches (HTTP) until it is completed.
 /// <see cref="Stamps"/> identify the content of every pair (in the order of the partitions'
 /// pairs, one after the other) when the run was created; empty for ingest runs and for runs
-/// created before stamps were recorded.
+/// created before stamps were recorded. <see cref="PerImage"/>: the shards record every pair's
+/// own result too (for the per-image JSONL file and the report's worst images).
 /// </remarks>
 public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<PartitionAssignment> Partitions,
-    long ExpectedPixels, string Fingerprint, bool SkipBad, bool Ingest = false, ImmutableArray<PairStamp> Stamps = default)
+    long ExpectedPixels, string Fingerprint, bool SkipBad, bool Ingest = false, ImmutableArray<PairStamp> Stamps = default,
+    bool PerImage = false)
     : IRunMessage
 {
     public ImmutableArray<PairStamp> Stamps { get; init; } = Stamps.IsDefault ? [] : Stamps;
 
+    /// <summary>Per-image runs: the --gt directory (absolute) the per-image file names images relative to ("" if unknown).</summary>
+    public string GroundTruthRoot { get; init; } = "";
+
+    /// <summary>Per-image runs: the --pred directory (absolute) the per-image file names predictions relative to.</summary>
+    public string PredictionRoot { get; init; } = "";
+
     public bool Equals(StartRun? o) =>
         o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
         && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad
-        && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps);
+        && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps) && PerImage == o.PerImage
+        && GroundTruthRoot == o.GroundTruthRoot && PredictionRoot == o.PredictionRoot;
 
     public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
 }

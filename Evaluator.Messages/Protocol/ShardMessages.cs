@@ -2,10 +2,11 @@ namespace Evaluator.Messages.Protocol;
 
 /// <summary>
 /// Starts (or re-kicks) a partition: its assignment, the spec and the coordinator's latest
-/// partial to resume from. Idempotent: a shard already running ignores it.
+/// partial to resume from. Idempotent: a shard already running ignores it. With
+/// <see cref="PerImage"/> its ledger records every pair's own result.
 /// </summary>
 public sealed record StartPartition(string RunId, int Partition, RunSpec Spec, PartitionAssignment Assignment,
-    PartitionPartial Resume, bool SkipBad, bool Ingest = false) : IPartitionMessage;
+    PartitionPartial Resume, bool SkipBad, bool Ingest = false, bool PerImage = false) : IPartitionMessage;
 
 /// <summary>
 /// Batch <see cref="Seq"/> of a partition: one image pair (the partition's pairs are numbered

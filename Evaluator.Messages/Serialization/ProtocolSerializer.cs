@@ -36,17 +36,17 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// </summary>
     private static readonly Entry[] Table =
     [
-        On<StartPartition>("SP", (w, s) =>
+        On<StartPartition>("SP2", (w, s) =>
         {
-            w.Key(s.RunId, s.Partition);
-            w.Spec(s.Spec);
-            w.Assignment(s.Assignment);
-            w.Partial(s.Resume);
-            w.Bool(s.SkipBad);
-            w.Bool(s.Ingest);
-        }, static (ref WireReader r) => new StartPartition(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool())),
+            WriteStartPartitionV1(w, s);
+            w.Bool(s.PerImage);
+        }, static (ref WireReader r) => ReadStartPartitionV1(ref r) with { PerImage = r.Bool() }),
         On<StopPartition>("ST", (w, s) => w.Key(s.RunId, s.Partition), static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
-        On<PartitionPartial>("PP", (w, p) => w.Partial(p), static (ref WireReader r) => r.Partial()),
+        On<PartitionPartial>("PP2", (w, p) =>
+        {
+            w.Partial(p);
+            w.Images(p.Images);
+        }, static (ref WireReader r) => r.Partial() with { Images = r.Images() }),
         On<PartialAccepted>("PA", (w, a) =>
         {
             w.Key(a.RunId, a.Partition);
@@ -59,11 +59,12 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             w.Var(f.Watermark);
             w.String(f.Error);
         }, static (ref WireReader r) => new PartitionFailed(r.String(), r.Int(), r.Var(), r.String())),
-        On<StartRun>("SR2", (w, s) =>
+        On<StartRun>("SR3", (w, s) =>
         {
             w.Start(s);
             w.Stamps(s.Stamps);
-        }, static (ref WireReader r) => r.Start() with { Stamps = r.Stamps() }),
+            w.PerImage(s);
+        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() })),
         On<RunAccepted>("RA", (w, a) =>
         {
             w.String(a.RunId);
@@ -85,12 +86,17 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         On<GetSnapshot>("GS", (w, g) => w.String(g.RunId), static (ref WireReader r) => new GetSnapshot(r.String())),
         On<RunUnknown>("RU", (w, u) => w.String(u.RunId), static (ref WireReader r) => new RunUnknown(r.String())),
         On<RunSnapshot>("RS", (w, s) => w.Snapshot(s), static (ref WireReader r) => r.Snapshot()),
-        On<RunStarted>("E-RS2", (w, e) =>
+        On<RunStarted>("E-RS3", (w, e) =>
         {
             w.Start(e.Start);
             w.Stamps(e.Start.Stamps);
-        }, static (ref WireReader r) => new RunStarted(r.Start() with { Stamps = r.Stamps() })),
-        On<PartialRecorded>("E-PR", (w, e) => w.Partial(e.Partial), static (ref WireReader r) => new PartialRecorded(r.Partial())),
+            w.PerImage(e.Start);
+        }, static (ref WireReader r) => new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }))),
+        On<PartialRecorded>("E-PR2", (w, e) =>
+        {
+            w.Partial(e.Partial);
+            w.Images(e.Partial.Images);
+        }, static (ref WireReader r) => new PartialRecorded(r.Partial() with { Images = r.Images() })),
         On<RunFailed>("E-RF", (w, e) =>
         {
             w.Var(e.Partition);
@@ -98,14 +104,15 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         }, static (ref WireReader r) => new RunFailed(r.Int(), r.String())),
         On<RunResumed>("E-RR", (w, e) => w.Bool(e.SkipBad), static (ref WireReader r) => new RunResumed(r.Bool())),
         On<RunRestamped>("E-RT", (w, e) => w.Stamps(e.Stamps), static (ref WireReader r) => new RunRestamped(r.Stamps())),
-        On<CoordinatorSnapshot>("S-C2", (w, s) =>
+        On<CoordinatorSnapshot>("S-C3", (w, s) =>
         {
             WriteSnapshotV1(w, s);
             w.Stamps(s.Start.Stamps);
+            w.PerImage(s.Start);
         }, static (ref WireReader r) =>
         {
-            var s = ReadSnapshotV1(ref r);
-            return s with { Start = s.Start with { Stamps = r.Stamps() } };
+            var s = ReadSnapshotV2(ref r);
+            return s with { Start = r.PerImage(s.Start) };
         }),
         On<IngestBatch>("IB", (w, b) =>
         {
@@ -150,14 +157,56 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     /// <summary>
     /// Manifests no longer written but still read (journals and snapshots hold them): the forms
-    /// of StartRun, RunStarted and CoordinatorSnapshot before pair stamps (they read with none).
+    /// of StartRun, RunStarted and CoordinatorSnapshot before pair stamps (they read with none),
+    /// and the forms before per-image runs.
     /// </summary>
     private static readonly Entry[] ReadOnly =
     [
         On<StartRun>("SR", (w, s) => w.Start(s), static (ref WireReader r) => r.Start()),
         On<RunStarted>("E-RS", (w, e) => w.Start(e.Start), static (ref WireReader r) => new RunStarted(r.Start())),
         On<CoordinatorSnapshot>("S-C", WriteSnapshotV1, static (ref WireReader r) => ReadSnapshotV1(ref r)),
+        // Before per-image runs: StartPartition, StartRun, RunStarted and CoordinatorSnapshot without
+        // the per-image flag (they read as runs without per-image results), partials without images.
+        On<StartPartition>("SP", WriteStartPartitionV1, static (ref WireReader r) => ReadStartPartitionV1(ref r)),
+        On<PartitionPartial>("PP", (w, p) => w.Partial(p), static (ref WireReader r) => r.Partial()),
+        On<StartRun>("SR2", (w, s) =>
+        {
+            w.Start(s);
+            w.Stamps(s.Stamps);
+        }, static (ref WireReader r) => r.Start() with { Stamps = r.Stamps() }),
+        On<RunStarted>("E-RS2", (w, e) =>
+        {
+            w.Start(e.Start);
+            w.Stamps(e.Start.Stamps);
+        }, static (ref WireReader r) => new RunStarted(r.Start() with { Stamps = r.Stamps() })),
+        On<PartialRecorded>("E-PR", (w, e) => w.Partial(e.Partial), static (ref WireReader r) => new PartialRecorded(r.Partial())),
+        On<CoordinatorSnapshot>("S-C2", (w, s) =>
+        {
+            WriteSnapshotV1(w, s);
+            w.Stamps(s.Start.Stamps);
+        }, static (ref WireReader r) => ReadSnapshotV2(ref r)),
     ];
+
+    /// <summary>A StartPartition as "SP" holds it (no per-image flag); "SP2" appends it.</summary>
+    private static void WriteStartPartitionV1(WireWriter w, StartPartition s)
+    {
+        w.Key(s.RunId, s.Partition);
+        w.Spec(s.Spec);
+        w.Assignment(s.Assignment);
+        w.Partial(s.Resume);
+        w.Bool(s.SkipBad);
+        w.Bool(s.Ingest);
+    }
+
+    private static StartPartition ReadStartPartitionV1(ref WireReader r) =>
+        new(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool());
+
+    /// <summary>A coordinator snapshot as "S-C2" holds it (pair stamps, no per-image flag).</summary>
+    private static CoordinatorSnapshot ReadSnapshotV2(ref WireReader r)
+    {
+        var s = ReadSnapshotV1(ref r);
+        return s with { Start = s.Start with { Stamps = r.Stamps() } };
+    }
 
     /// <summary>A coordinator snapshot as "S-C" holds it (no pair stamps); "S-C2" appends them.</summary>
     private static void WriteSnapshotV1(WireWriter w, CoordinatorSnapshot s)

@@ -123,6 +123,16 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
     public PartitionPartial Partial() =>
         new(String(), Int(), Var(), Matrix(), Pixels(), ReadList(ref this, static (ref WireReader r) => r.Bad()), Bool());
 
+    public ImmutableArray<ImageResult> Images() =>
+        ReadList(ref this, static (ref WireReader r) => new ImageResult(r.Var(), default, r.Pixels()) with
+        {
+            Cells = ReadList(ref r, static (ref WireReader x) => new MatrixCell(x.Int(), x.Int(), x.Var())),
+        });
+
+    /// <summary><paramref name="s"/> with the per-image option and roots that follow it.</summary>
+    public StartRun PerImage(StartRun s) =>
+        s with { PerImage = Bool(), GroundTruthRoot = String(), PredictionRoot = String() };
+
     public StartRun Start() =>
         new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 

@@ -147,6 +147,27 @@ public sealed class WireWriter
         Bool(p.Final);
     }
 
+    /// <summary>Per-image results: seq, pixel counts, then the nonzero cells as (row, column, count).</summary>
+    public void Images(ImmutableArray<ImageResult> images) => List(images, i =>
+    {
+        Var(i.Seq);
+        Pixels(i.Pixels);
+        List(i.Cells, c =>
+        {
+            Var(c.Row);
+            Var(c.Column);
+            Var(c.Count);
+        });
+    });
+
+    /// <summary>A <see cref="StartRun"/>'s per-image option and roots: written after its stamps, in the manifests that have them.</summary>
+    public void PerImage(StartRun s)
+    {
+        Bool(s.PerImage);
+        String(s.GroundTruthRoot);
+        String(s.PredictionRoot);
+    }
+
     public void Start(StartRun s)
     {
         String(s.RunId);

@@ -151,6 +151,8 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
             {
                 var counts = start.Partitions.Length != _state.Start.Partitions.Length && start.Ingest
                     ? $" ({_state.Start.Partitions.Length} partitions, not {start.Partitions.Length})"
+                    : start.PerImage != _state.Start.PerImage
+                    ? _state.Start.PerImage ? " (it records per-image results: resume it with --per-image)" : " (without per-image results)"
                     : "";
                 Sender.Tell(new RunRejected(_runId,
                     $"run '{_runId}' already exists with a different spec or dataset{counts}; use another --run-id"));
@@ -227,6 +229,9 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
             return;
         }
         var sender = Sender;
+        // Per-image results: only those of pairs not yet recorded, so a re-sent or overlapping
+        // partial (a shard resumed from an older partial) journals every pair exactly once.
+        if (!p.Images.IsEmpty) p = p with { Images = [.. p.Images.Where(i => i.Seq >= held.Watermark && i.Seq < p.Watermark)] };
         Persist(new PartialRecorded(p), e =>
         {
             var wasRunning = _state.Status == RunStatus.Running;
@@ -275,7 +280,7 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
         var partial = _state.Partials[r.Partition];
         if (_state.Status != RunStatus.Running) partial = partial with { Final = true };
         Sender.Tell(new StartPartition(_runId, r.Partition, _state.Start.Spec, _state.Start.Partitions[r.Partition], partial,
-            _state.Start.SkipBad, _state.Start.Ingest));
+            _state.Start.SkipBad, _state.Start.Ingest, _state.Start.PerImage));
     }
 
     /// <summary>Closes an ingest run: each partition ends at its committed watermark.</summary>
@@ -303,7 +308,7 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
         {
             if (_state.Partials[i].Final) continue;
             _shards.Tell(new StartPartition(_runId, i, _state.Start.Spec, _state.Start.Partitions[i], _state.Partials[i], _state.Start.SkipBad,
-                _state.Start.Ingest));
+                _state.Start.Ingest, _state.Start.PerImage));
         }
     }
 

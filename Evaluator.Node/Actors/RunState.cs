@@ -72,7 +72,8 @@ internal sealed class RunState
             ApplyFailed(refusal);
             return;
         }
-        Partials[p.Partition] = p;
+        // Per-image results are journalled, never held: the state stays one partial a partition.
+        Partials[p.Partition] = p.Images.IsEmpty ? p : p with { Images = [] };
         if (Status == RunStatus.Running && AllFinal) Status = RunStatus.Completed;
     }
 
@@ -132,11 +133,11 @@ internal sealed class RunState
 
     /// <summary>
     /// Whether two starts of a run over files count the same thing whatever their partitioning:
-    /// the same spec and layout, and the same pairs in the same order (partitions are
+    /// the same spec and layout, the same per-image option, and the same pairs in the same order (partitions are
     /// consecutive slices of the sorted pair list).
     /// </summary>
     public static bool SameData(StartRun a, StartRun b) =>
-        !a.Ingest && !b.Ingest && a.Spec.Equals(b.Spec)
+        !a.Ingest && !b.Ingest && a.Spec.Equals(b.Spec) && a.PerImage == b.PerImage
         && a.Partitions.Select(p => p.Raw).Distinct().SequenceEqual(b.Partitions.Select(p => p.Raw).Distinct())
         && a.Partitions.SelectMany(p => p.Pairs).SequenceEqual(b.Partitions.SelectMany(p => p.Pairs));
 

@@ -36,6 +36,9 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
     private ShardLedger? _ledger;
     private UniqueKillSwitch? _stream;
 
+    // Per-image runs: the stream's acknowledgement held back while too many results wait for the coordinator.
+    private IActorRef? _heldAck;
+
     // Ingest (HTTP): requests that wait for a start, and replies that wait for the coordinator to
     // persist the watermark they report (so a client never sees a watermark that could be lost).
     private readonly List<(IActorRef Sender, object Message)> _waiting = [];
@@ -212,8 +215,18 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
             Release(b);
         }
         // Acknowledged whatever became of it, once its storage is handed back (the next pair may
-        // reuse it); a refused pair stops the run here, keeping every batch before it.
-        Sender.Tell(StreamAck.Instance);
+        // reuse it); a refused pair stops the run here, keeping every batch before it. A per-image
+        // run holds the acknowledgement while its unacknowledged results are too many
+        // (evaluator.per-image-max-cells-in-flight): the stream waits for the coordinator.
+        if (_ledger.CellsInFlight >= _settings.PerImageMaxCellsInFlight)
+        {
+            _heldAck = Sender;
+            SendSoon();
+        }
+        else
+        {
+            Sender.Tell(StreamAck.Instance);
+        }
         if (step.Outcome == LedgerOutcome.Refused) Fail(step.Error!);
         else if (step.Outcome == LedgerOutcome.Gap)
             _log.Error("run {0} partition {1}: batch {2} arrived at watermark {3}; dropped", b.RunId, b.Partition,
@@ -244,6 +257,7 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
 
     private void StopStream()
     {
+        _heldAck = null;
         _stream?.Shutdown();
         _stream = null;
         _ledger?.DropPair();
@@ -359,6 +373,11 @@ internal sealed class ShardActor : ReceiveActor, IWithTimers
     {
         if (_ledger is null) return;
         _ledger.Accept(a.Watermark, a.Final);
+        if (_heldAck is not null && _ledger.CellsInFlight < _settings.PerImageMaxCellsInFlight)
+        {
+            _heldAck.Tell(StreamAck.Instance);
+            _heldAck = null;
+        }
         ReplyCommitted();
         if (_ledger is { Start.Ingest: true, Final: false }) SendSoon();
         if (_ledger.Done)

@@ -68,6 +68,10 @@ internal sealed class ShardLedger
     private ConfusionMatrix? _pairMatrix;
     private PixelCounts _pairPixels;
 
+    // Per-image runs: the results of the pairs committed and not yet acknowledged, in seq order
+    // (seq in [AckedWatermark, Watermark)); they travel with every partial until acknowledged.
+    private readonly List<ImageResult> _images = [];
+
     public ShardLedger(StartPartition start, ConfusionCounter? previousCounter = null)
     {
         Start = start;
@@ -102,6 +106,12 @@ internal sealed class ShardLedger
     public long SentWatermark { get; private set; }
 
     public bool AckedFinal { get; private set; }
+
+    /// <summary>Per-image runs: how many pair results wait for the coordinator (bounded by the pairs in flight).</summary>
+    public int ImagesInFlight => _images.Count;
+
+    /// <summary>Per-image runs: the matrix cells of those results (what a partial carries for them).</summary>
+    public long CellsInFlight { get; private set; }
 
     /// <summary>The matrix of batches [0, <see cref="Watermark"/>), read-only.</summary>
     public ReadOnlySpan<long> Cells => _matrix.Cells;
@@ -197,11 +207,13 @@ internal sealed class ShardLedger
         if (b.Bad is { } bad) return Skip(bad);
         var gt = b.GroundTruth!;
         var pred = b.Prediction!;
-        if (b.SliceCount == 1)
+        if (b.SliceCount == 1 && !Start.PerImage)
         {
             CountAndCommit(gt, pred, b.Offset, b.Length, b.Source);
             return new LedgerStep(LedgerOutcome.Counted);
         }
+        // Several slices, or a per-image run (the pair's own matrix is its result): the pair is
+        // counted into its own matrix and committed with its last slice.
         if (b.Slice == 0)
         {
             _pairMatrix ??= new ConfusionMatrix(_matrix.NumClasses);
@@ -213,7 +225,13 @@ internal sealed class ShardLedger
         // below its (checked) pixel total, so the kernel's unchecked adds are exact here.
         _pairPixels += LabelCounting.Count(Counter, gt, pred, b.Offset, b.Length, _pairMatrix, b.Source);
         if (!b.IsLastSlice) return new LedgerStep(LedgerOutcome.Pending);
+        var image = Start.PerImage ? ImageResult.Of(b.Seq, _pairMatrix, _pairPixels) : null;
         Commit(_pairMatrix, _pairPixels);
+        if (image is not null)
+        {
+            _images.Add(image); // after the commit: a refused pair leaves no row
+            CellsInFlight += image.Cells.Length;
+        }
         return new LedgerStep(LedgerOutcome.Counted);
     }
 
@@ -290,12 +308,19 @@ internal sealed class ShardLedger
     public PartitionPartial TakePartial()
     {
         SentWatermark = Watermark;
-        return new PartitionPartial(Start.RunId, Start.Partition, Watermark, _matrix.Clone(), Pixels, BadPairs, Final);
+        return new PartitionPartial(Start.RunId, Start.Partition, Watermark, _matrix.Clone(), Pixels, BadPairs, Final)
+        {
+            Images = [.. _images],
+        };
     }
 
+    /// <summary>The coordinator holds <paramref name="watermark"/>: the results of the pairs below it are journalled.</summary>
     public void Accept(long watermark, bool final)
     {
         if (watermark >= AckedWatermark) AckedWatermark = watermark;
         if (final) AckedFinal = true;
+        var acked = AckedWatermark;
+        _images.RemoveAll(i => i.Seq < acked);
+        CellsInFlight = _images.Sum(i => (long)i.Cells.Length);
     }
 }

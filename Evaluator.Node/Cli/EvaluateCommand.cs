@@ -128,10 +128,47 @@ internal static class EvaluateCommand
             return EvaluatorCli.ExitUnavailable;
         }
 
-        var reportModel = final.ToReport();
+        var counting = clock.Elapsed; // the throughput's time: the per-image file is timed apart
+        IReadOnlyList<Evaluator.Messages.WorstImage>? worst = null;
+        if (o.PerImage is { } perImagePath)
+        {
+            var writing = System.Diagnostics.Stopwatch.StartNew();
+            // The rows of the run as its journal holds them (a resumed run keeps its stored
+            // partitioning), checked against the report's matrix before the file appears.
+            var stored = await PerImageResults.StartOfAsync(node.System, runId, cancel);
+            if (stored is null)
+            {
+                // submit: the rows are in the cluster's journal, which this client must be configured to read.
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape(
+                    $"--per-image: run '{runId}' is not in the journal this process reads; submit --per-image reads the cluster's journal: " +
+                    "give it the workers' journal settings (EVALUATOR_JOURNAL_PROVIDER and EVALUATOR_JOURNAL_CONNECTION, or their shared EVALUATOR_DATA_DIR)")}");
+                return EvaluatorCli.ExitFailure;
+            }
+            try
+            {
+                var summary = await PerImageWriter.WriteFileAsync(perImagePath, PerImageResults.ReadAsync(node.System, stored,
+                    [.. final.Partitions.Select(p => p.Watermark)], cancel),
+                    stored, final.Matrix, o.Worst, cancel);
+                if (o.Worst > 0) worst = summary.Worst;
+                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"per-image: {summary.Images:N0} images written to {perImagePath} in {writing.Elapsed.TotalSeconds:F2} s")));
+            }
+            catch (PerImageMismatchException e)
+            {
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return EvaluatorCli.ExitFailure;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.MarkupLine($"[red]error:[/] {Markup.Escape($"--per-image '{perImagePath}': {e.Message}")}");
+                return EvaluatorCli.ExitFailure;
+            }
+        }
+        var reportModel = final.ToReport() with { WorstImages = worst is null ? null : [.. worst] };
         ReportOutput.PrintTable(console, reportModel);
+        ReportOutput.PrintWorstImages(console, reportModel.WorstImages);
         ReportOutput.PrintBadPairs(errors, final.BadPairs);
-        var seconds = clock.Elapsed.TotalSeconds;
+        var seconds = counting.TotalSeconds;
         var done = final.Pixels.Total - Math.Max(0, alreadyCounted);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"throughput: {done:N0} pixels in {seconds:F2} s = {done / Math.Max(seconds, 1e-9) / 1e6:F1} Mpx/s (after {startup.TotalSeconds:F2} s starting the run: journal, cluster)")));
@@ -148,9 +185,9 @@ internal static class EvaluateCommand
         }
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"peak memory: {PeakMemory.Bytes() / (1024 * 1024):N0} MiB")));
-        if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final), cancel);
+        if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final, worst: worst), cancel);
         if (o.Csv is not null) await File.WriteAllTextAsync(o.Csv, ReportFormats.Csv(reportModel), cancel);
-        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final));
+        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final, worst: worst));
 
         if (final.Status == RunStatus.Failed)
         {

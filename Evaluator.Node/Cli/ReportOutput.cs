@@ -36,6 +36,21 @@ internal static class ReportOutput
             (r.Categories.IsEmpty ? "" : $"   mean category IoU {Fmt(r.MeanCategoryIou)}")));
     }
 
+    /// <summary>Per-image runs: the images with the lowest mean IoU, lowest first.</summary>
+    public static void PrintWorstImages(IAnsiConsole console, IReadOnlyCollection<WorstImage>? worst)
+    {
+        if (worst is null || worst.Count == 0) return;
+        var table = new Table().Title($"worst {worst.Count} image(s) by mean IoU");
+        table.AddColumn("image").AddColumn(new TableColumn("mean IoU").RightAligned())
+            .AddColumn(new TableColumn("pixel acc").RightAligned()).AddColumn(new TableColumn("counted").RightAligned());
+        foreach (var w in worst)
+        {
+            table.AddRow(Markup.Escape(w.Image), Fmt(w.MeanIou), Fmt(w.PixelAccuracy),
+                w.Pixels.Counted.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        console.Write(table);
+    }
+
     public static void PrintBadPairs(IAnsiConsole console, IReadOnlyCollection<BadPair> bad)
     {
         if (bad.Count == 0) return;

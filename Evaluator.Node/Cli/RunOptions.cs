@@ -21,6 +21,12 @@ internal sealed record EvaluateOptions
     /// <summary>No progress and no messages (errors and warnings still go to stderr).</summary>
     public bool Quiet { get; init; }
 
+    /// <summary>--per-image: write one JSON line a pair here (the run records per-image results).</summary>
+    public string? PerImage { get; init; }
+
+    /// <summary>--worst: how many of the lowest-mean-IoU images the report lists (per-image runs).</summary>
+    public int Worst { get; init; } = RunOptions.DefaultWorst;
+
     /// <summary>How many skipped pairs (--skip-bad) still exit 0.</summary>
     public MaxBad MaxBad { get; init; } = MaxBad.None;
 }
@@ -58,6 +64,10 @@ internal readonly record struct MaxBad(long Count, double? Percent)
 /// <summary>The options of a run (shared by evaluate and submit), bound by name into <see cref="EvaluateOptions"/>.</summary>
 internal sealed class RunOptions
 {
+    public const int DefaultWorst = PerImageWriter.DefaultWorst;
+
+    private readonly Option<string?> _perImage = new("--per-image") { Description = "Write each pair's result here, one JSON object a line in pair order (image, prediction, pixels, confusion cells, mean_iou, pixel_accuracy); the report gains worst_images.", HelpName = "FILE.jsonl" };
+    private readonly Option<int> _worst = new("--worst") { Description = "With --per-image: how many images with the lowest mean IoU the report lists (0: none).", DefaultValueFactory = _ => DefaultWorst, HelpName = "K" };
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
     private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
@@ -116,11 +126,20 @@ internal sealed class RunOptions
             if (v.Tokens.Count > 0 && !MaxBad.TryParse(v.Tokens[0].Value, out _))
                 v.AddError($"--max-bad: '{v.Tokens[0].Value}' is neither a number of pairs (5) nor a percentage (10%)");
         });
+        _worst.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<int>() < 0) v.AddError("--worst must be 0 or more images");
+        });
+        cmd.Validators.Add(v =>
+        {
+            if (v.GetResult(_worst) is { Implicit: false } && v.GetValue(_perImage) is null)
+                v.AddError("--worst needs --per-image FILE.jsonl: the worst images come from the per-image results");
+        });
         foreach (var o in new Option[]
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
                      _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _maxBad, _json, _quiet, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
-                     _shape, _dtype,
+                     _shape, _dtype, _perImage, _worst,
                  })
             cmd.Options.Add(o);
     }
@@ -151,7 +170,10 @@ internal sealed class RunOptions
             PredictionSuffix = r.GetValue(_predSuffix),
             Shape = r.GetValue(_shape),
             DType = r.GetValue(_dtype),
+            PerImage = r.GetValue(_perImage) is not null,
         },
+        PerImage = r.GetValue(_perImage),
+        Worst = r.GetValue(_worst),
         Report = r.GetValue(_report),
         Csv = r.GetValue(_csv),
         DataDir = r.GetValue(_dataDir),

@@ -113,9 +113,41 @@
     }
 
     renderProgress(s);
+    if (!worstAsked || (s.final && !worstFinal)) loadWorstImages(s.final);
     renderCurve();
     renderClasses(s);
     renderHeatmap(s);
+  }
+
+  // ---- worst images (per-image runs) ------------------------------------------------------
+
+  let worstAsked = false;
+  let worstFinal = false;
+
+  // Asked once when the page opens and once more with the final snapshot; a run without
+  // per-image results answers 409 and the card stays hidden.
+  async function loadWorstImages(final) {
+    worstAsked = true;
+    if (final) worstFinal = true;
+    try {
+      const res = await fetch(base + '/worst-images', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (!res.ok) return;
+      renderWorstImages(await res.json());
+    } catch (e) {
+      // the stream's own errors say what is wrong with the node
+    }
+  }
+
+  function renderWorstImages(w) {
+    const rows = (w.worst_images || []).map((i) => E.el('tr', {},
+      E.el('td', { text: i.image }),
+      E.el('td', { class: 'muted', text: i.prediction }),
+      E.el('td', { class: 'num', text: E.metric(i.mean_iou) }),
+      E.el('td', { class: 'num', text: E.metric(i.pixel_accuracy) }),
+      E.el('td', { class: 'num', text: E.int(i.pixels.counted) })));
+    document.querySelector('#worst-images tbody').replaceChildren(...rows);
+    $('images-jsonl').href = base + '/images.jsonl';
+    $('worst-card').classList.remove('hidden');
   }
 
   function renderProgress(s) {

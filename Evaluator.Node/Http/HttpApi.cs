@@ -112,6 +112,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         app.UseHttpMetrics(o => o.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(api.Metrics.Registry)));
         DashboardEndpoints.Map(app);
         RunEndpoints.Map(app, node, catalog, api.Snapshots, new DataRoots(settings.DataRoots));
+        ImageEndpoints.Map(app, node, catalog, PerImageWriter.DefaultWorst);
         IngestEndpoints.Map(app, node, settings);
         HealthEndpoints.Map(app);
         MetricsEndpoint.Map(app, node, api.Metrics);

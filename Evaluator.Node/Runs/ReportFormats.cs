@@ -9,21 +9,24 @@ namespace Evaluator.Node.Runs;
 internal static class ReportFormats
 {
     /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
-    public static string Json(RunSnapshot s, bool indented = true) => Encoding.UTF8.GetString(JsonBytes(s, indented, sparseMatrix: false));
+    /// <param name="worst">Per-image runs: the report's <c>worst_images</c> (null: none, the field is left out).</param>
+    public static string Json(RunSnapshot s, bool indented = true, IReadOnlyList<WorstImage>? worst = null) =>
+        Encoding.UTF8.GetString(JsonBytes(s, indented, sparseMatrix: false, worst));
 
     /// <summary>
     /// The report JSON as UTF-8. With <paramref name="sparseMatrix"/> the matrix is
     /// <c>confusion_cells</c> (nonzero cells as [row, column, count]) instead of the dense
     /// <c>confusion_matrix</c>: what the event stream sends, since a many-class matrix is mostly zeros.
     /// </summary>
-    public static byte[] JsonBytes(RunSnapshot s, bool indented, bool sparseMatrix)
+    public static byte[] JsonBytes(RunSnapshot s, bool indented, bool sparseMatrix, IReadOnlyList<WorstImage>? worst = null)
     {
+        var report = worst is null ? s.ToReport() : s.ToReport() with { WorstImages = [.. worst] };
         using var stream = new MemoryStream();
         using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = indented }))
         {
             // The metric report, then the run's extra fields, in one object.
             w.WriteStartObject();
-            MetricReportJson.WriteFields(w, s.ToReport(), sparseMatrix);
+            MetricReportJson.WriteFields(w, report, sparseMatrix);
             w.WriteString("status", s.Status.ToString().ToLowerInvariant());
             w.WriteBoolean("final", s.Final);
             w.WriteNumber("snapshot", s.Number);

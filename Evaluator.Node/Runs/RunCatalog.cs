@@ -117,12 +117,16 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
         foreach (var id in ids.Order(StringComparer.Ordinal))
         {
             var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
-                .Select(e => (e.Event, Time: Time(e.Timestamp))).RunWith(Sink.Seq<(object, DateTimeOffset?)>(), mat)
+                .Select(e => (WithoutImages(e.Event), Time: Time(e.Timestamp))).RunWith(Sink.Seq<(object, DateTimeOffset?)>(), mat)
                 .WaitAsync(cancel);
             if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
         }
         return runs;
     }
+
+    /// <summary>An event without its per-image rows (the fold never keeps them): the listing holds a run's events at once.</summary>
+    private static object WithoutImages(object e) =>
+        e is PartialRecorded { Partial.Images.IsEmpty: false } r ? new PartialRecorded(r.Partial with { Images = [] }) : e;
 
     /// <summary>The coordinator's state from its events, through the coordinator's own fold (<see cref="RunState"/>).</summary>
     public static RunSummary? Fold(string runId, IEnumerable<object> events) =>

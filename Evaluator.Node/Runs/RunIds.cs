@@ -24,8 +24,11 @@ internal static partial class RunIds
 
     public static string New() => $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
 
-    /// <summary>A hash of everything that decides the result: spec, partitions and their pairs.</summary>
-    public static string Fingerprint(RunSpec spec, IEnumerable<PartitionAssignment> partitions)
+    /// <summary>
+    /// A hash of everything that decides the result: spec, partitions and their pairs, and whether
+    /// per-image results are recorded (only hashed when they are, so other runs keep their fingerprints).
+    /// </summary>
+    public static string Fingerprint(RunSpec spec, IEnumerable<PartitionAssignment> partitions, bool perImage = false)
     {
         var w = new WireWriter();
         w.Spec(spec);
@@ -39,6 +42,7 @@ internal static partial class RunIds
                 w.Byte((byte)r.DType);
             });
         }
+        if (perImage) w.String("per-image");
         return Convert.ToHexString(SHA256.HashData(w.ToArray()))[..32].ToLowerInvariant();
     }
 }

@@ -12,8 +12,10 @@ internal sealed class RunRejectedException(string reason) : EvaluatorException(r
 
 /// <summary>A run over files, checked and discovered before any node starts.</summary>
 /// <param name="Notice">What the plan chose that the user should hear of (the layout --layout auto picked), or null.</param>
+/// <param name="PerImage">Record every pair's own result (per-image runs), named relative to <paramref name="Roots"/>.</param>
 internal sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, ImmutableArray<FilePair> Pairs,
-    long ExpectedPixels, int? Partitions, bool SkipBad, string? Notice = null);
+    long ExpectedPixels, int? Partitions, bool SkipBad, string? Notice = null, bool PerImage = false,
+    (string GroundTruth, string Prediction) Roots = default);
 
 /// <summary>
 /// Starts (or resumes) runs: over files (evaluate, submit: discover the pairs, partition them,
@@ -58,7 +60,14 @@ internal static class RunLauncher
         if (directories && PairingCheck.TooFewPairs(pairs.Length, pairs.Count(p => p.Prediction.Length == 0)))
             throw new InvalidRunSpecException(PairingCheck.Explain(request.GroundTruth, request.Prediction, options, layout));
         return new RunPlan(runId, spec, raw, pairs, PairDiscovery.ExpectedPixels(pairs, raw), request.Partitions,
-            request.SkipBad, notice);
+            request.SkipBad, notice, request.PerImage, (Root(request.GroundTruth), Root(request.Prediction)));
+    }
+
+    /// <summary>The directory a per-image file names a run's files relative to: --gt (--pred) itself, or a single file's directory.</summary>
+    private static string Root(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return Directory.Exists(full) ? full : Path.GetDirectoryName(full) ?? "";
     }
 
     /// <summary>The workers of the cluster the node sees up (at least one).</summary>
@@ -78,7 +87,11 @@ internal static class RunLauncher
         var partitions = PairDiscovery.Partition(plan.Pairs, count, node.Settings.BatchPixels, plan.Raw);
         CheckMemory(node.Settings, plan.Spec, partitions.Length);
         return new StartRun(plan.RunId, plan.Spec, partitions, plan.ExpectedPixels,
-            RunIds.Fingerprint(plan.Spec, partitions), plan.SkipBad, Stamps: Stamps(partitions));
+            RunIds.Fingerprint(plan.Spec, partitions, plan.PerImage), plan.SkipBad, Stamps: Stamps(partitions), PerImage: plan.PerImage)
+        {
+            GroundTruthRoot = plan.PerImage ? plan.Roots.GroundTruth ?? "" : "",
+            PredictionRoot = plan.PerImage ? plan.Roots.Prediction ?? "" : "",
+        };
     }
 
     /// <summary>

@@ -62,6 +62,9 @@ internal sealed record RunRequest
 
     public bool SkipBad { get; init; }
 
+    /// <summary>Record every pair's own result (the per-image JSONL file, the report's worst images).</summary>
+    public bool PerImage { get; init; }
+
     /// <summary>Count a physical file once per name it is found under (refused by default: see PairDiscovery).</summary>
     public bool AllowDuplicateFiles { get; init; }
 

@@ -18,8 +18,11 @@ internal sealed record EvaluatorSettings(
     int MaxShards = EvaluatorSettings.DefaultMaxShards,
     long MaxRunMemory = EvaluatorSettings.DefaultMaxRunMemory,
     bool ResumeUnfinishedRuns = false,
-    long DecodeMemoryBudget = EvaluatorSettings.DefaultDecodeMemoryBudget)
+    long DecodeMemoryBudget = EvaluatorSettings.DefaultDecodeMemoryBudget,
+    long PerImageMaxCellsInFlight = EvaluatorSettings.DefaultPerImageMaxCellsInFlight)
 {
+    public const long DefaultPerImageMaxCellsInFlight = 500_000;
+
     /// <summary>Finished runs older than this are deleted by the sweep (infinite: kept for ever).</summary>
     public TimeSpan Retention { get; init; } = Timeout.InfiniteTimeSpan;
 
@@ -51,7 +54,8 @@ internal sealed record EvaluatorSettings(
             c.GetInt("sharding.max-shards", DefaultMaxShards),
             c.GetByteSize("max-run-memory") ?? DefaultMaxRunMemory,
             c.GetBoolean("resume-unfinished-runs", false),
-            c.GetByteSize("decode-memory-budget", null) ?? DefaultDecodeMemoryBudget)
+            c.GetByteSize("decode-memory-budget", null) ?? DefaultDecodeMemoryBudget,
+            c.GetLong("per-image-max-cells-in-flight", DefaultPerImageMaxCellsInFlight))
         {
             Retention = c.GetTimeSpan("retention", Timeout.InfiniteTimeSpan),
             IngestIdleTimeout = c.GetTimeSpan("ingest-idle-timeout", Timeout.InfiniteTimeSpan),
@@ -63,6 +67,7 @@ internal sealed record EvaluatorSettings(
         if (s.MaxShards is <= 0 or > 100_000) throw new ConfigurationException("evaluator.sharding.max-shards must be between 1 and 100000");
         if (s.MaxRunMemory <= 0) throw new ConfigurationException("evaluator.max-run-memory must be > 0");
         if (s.DecodeMemoryBudget <= 0) throw new ConfigurationException("evaluator.decode-memory-budget must be > 0");
+        if (s.PerImageMaxCellsInFlight <= 0) throw new ConfigurationException("evaluator.per-image-max-cells-in-flight must be > 0");
         if (s.CoordinatorSnapshotEvery <= 0) throw new ConfigurationException("evaluator.coordinator-snapshot-every must be > 0");
         if (s.Retention <= TimeSpan.Zero && s.Retention != Timeout.InfiniteTimeSpan)
             throw new ConfigurationException("evaluator.retention must be a positive duration or infinite");

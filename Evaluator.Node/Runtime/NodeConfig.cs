@@ -34,6 +34,7 @@ internal static class NodeConfig
         ("EVALUATOR_DATA_DIR", "evaluator.data-dir"),
         ("EVALUATOR_SNAPSHOT_INTERVAL", "evaluator.snapshot-interval"),
         ("EVALUATOR_PARTIAL_INTERVAL", "evaluator.partial-interval"),
+        ("EVALUATOR_PER_IMAGE_MAX_CELLS_IN_FLIGHT", "evaluator.per-image-max-cells-in-flight"),
         ("EVALUATOR_RESTART_PARTITIONS_INTERVAL", "evaluator.restart-partitions-interval"),
         ("EVALUATOR_BATCH_PIXELS", "evaluator.batch-pixels"),
         ("EVALUATOR_PARTITIONS", "evaluator.partitions"),
