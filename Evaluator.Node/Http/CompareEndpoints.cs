@@ -66,7 +66,15 @@ internal static class CompareEndpoints
             {
                 return Problems.Problem(422, "bad per-image results", e.Message);
             }
-        });
+        })
+        .WithName("CompareRuns").WithTags("per-image")
+        .WithSummary("Two per-image runs compared (compare --report's JSON), or the compare page for text/html.")
+        .Query("a", "the baseline run").Query("b", "the run compared with it")
+        .Query("bootstrap", "paired-bootstrap resamples (default 1000; 0: point values only)")
+        .Query("seed", "the resampling seed (default 0)").Query("confidence", "interval level (default 0.95)")
+        .Query("intersect", "true: compare the images both runs have").Query("top", "images listed as most worse/better (default 10)")
+        .Produces(200, null, "application/json", "text/html").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+        .ProducesProblem(422);
     }
 
     /// <summary>The comparison the query asks for, or why it cannot be made.</summary>

@@ -37,7 +37,10 @@ internal static class ImageEndpoints
             ctx.Response.ContentType = NdJson;
             await PerImageWriter.WriteAsync(PerImageResults.ReadAsync(node.System, start!, null, cancel), start!, ctx.Response.Body, 0, cancel);
             return Results.Empty;
-        });
+        })
+        .WithName("GetRunImages").WithTags("per-image")
+        .WithSummary("A per-image run's results, one JSON object per pair in pair order (application/x-ndjson, streamed).")
+        .Produces(200, contentType: NdJson).ProducesProblem(404).ProducesProblem(409);
 
         app.MapGet("/runs/{id}/worst-images", async Task<IResult> (string id, int? k, CancellationToken cancel) =>
         {
@@ -57,6 +60,10 @@ internal static class ImageEndpoints
                     pixels = new { total = w.Pixels.Total, counted = w.Pixels.Counted, ignored = w.Pixels.Ignored, out_of_range = w.Pixels.OutOfRange },
                 }),
             });
-        });
+        })
+        .WithName("GetWorstImages").WithTags("per-image")
+        .WithSummary("A per-image run's k images with the lowest mean IoU (the dashboard's list).")
+        .Query("k", "how many images (default 10; 0 or more)")
+        .Produces(200, contentType: "application/json").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
     }
 }
