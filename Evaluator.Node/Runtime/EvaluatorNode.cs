@@ -60,6 +60,10 @@ internal sealed class EvaluatorNode : IAsyncDisposable
         {
             var cluster = Cluster.Get(system);
             var worker = cluster.SelfRoles.Contains(WorkerRole);
+            // A worker's first run recovers from the journal. Its plugins start lazily, with the
+            // first persistent actor; started now, they open the database (creating the tables
+            // of a new one) while the node joins the cluster and starts sharding, instead of after.
+            if (worker) StartJournal(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
@@ -117,6 +121,14 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
             throw;
         }
+    }
+
+    /// <summary>Starts the journal and snapshot-store plugins (they initialise in the background).</summary>
+    private static void StartJournal(ActorSystem system)
+    {
+        var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+        persistence.JournalFor(null);
+        persistence.SnapshotStoreFor(null);
     }
 
     /// <summary>
