@@ -60,16 +60,18 @@ internal sealed class EvaluatorNode : IAsyncDisposable
         {
             var cluster = Cluster.Get(system);
             var worker = cluster.SelfRoles.Contains(WorkerRole);
-            // A worker's first run recovers from the journal. Its plugins start lazily, with the
-            // first persistent actor; started now, they open the database (creating the tables
-            // of a new one) while the node joins the cluster and starts sharding, instead of after.
-            if (worker) StartJournal(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
             {
                 if (!worker)
                     throw new ConfigurationException("a client node needs seed nodes (--seed-nodes or EVALUATOR_SEED_NODES)");
+                // A node that joins itself (the embedded `evaluate`) runs its first run at once, and
+                // that run recovers from the journal. The journal's plugins start lazily, with the
+                // first persistent actor; started now, they open the database (creating the tables
+                // of a new one) while the node joins itself and starts sharding, instead of after.
+                // (A node joining seeds keeps the lazy start: it may wait long, or be stopped, first.)
+                StartJournal(system);
                 cluster.Join(cluster.SelfAddress);
             }
             var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
