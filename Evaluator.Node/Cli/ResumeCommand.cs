@@ -31,8 +31,10 @@ internal static partial class ResumeCommand
         var process = Environment.ProcessPath;
         if (process is null) return ["evaluator"];
         if (!Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return [process];
-        var dll = typeof(ResumeCommand).Assembly.Location;
-        return dll.Length > 0 ? ["dotnet", dll] : ["evaluator"];
+        // Under `dotnet`, the app's .dll lies in the base directory (Assembly.Location would be
+        // empty in a single-file build, which never runs under `dotnet` but compiles this too).
+        var dll = Path.Combine(AppContext.BaseDirectory, typeof(ResumeCommand).Assembly.GetName().Name + ".dll");
+        return File.Exists(dll) ? ["dotnet", dll] : ["evaluator"];
     }
 
     public static string Quote(string word)

@@ -76,6 +76,12 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             {
                 if (!worker)
                     throw new ConfigurationException("a client node needs seed nodes (--seed-nodes or EVALUATOR_SEED_NODES)");
+                // A node that joins itself (the embedded `evaluate`) runs its first run at once, and
+                // that run recovers from the journal. The journal's plugins start lazily, with the
+                // first persistent actor; started now, they open the database (creating the tables
+                // of a new one) while the node joins itself and starts sharding, instead of after.
+                // (A node joining seeds keeps the lazy start: it may wait long, or be stopped, first.)
+                StartJournal(system);
                 cluster.Join(cluster.SelfAddress);
             }
             var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
@@ -136,6 +142,14 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
             throw;
         }
+    }
+
+    /// <summary>Starts the journal and snapshot-store plugins (they initialise in the background).</summary>
+    private static void StartJournal(ActorSystem system)
+    {
+        var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+        persistence.JournalFor(null);
+        persistence.SnapshotStoreFor(null);
     }
 
     /// <summary>
