@@ -55,7 +55,7 @@ internal static class PngReader
         int depth = head[24];
         // The decoder refuses larger images before it allocates anything.
         if (width * height > PngLabelDecoder.DefaultMaxPixels) return 0;
-        return f.Length + PngRowReader.PeakBytes(((width * depth) + 7) / 8) + width * height * (depth == 16 ? 2 : 1);
+        return f.Length + PngRowReader.PeakBytes(((width * depth) + 7) / 8, height) + width * height * (depth == 16 ? 2 : 1);
     }
 
     /// <summary>Width × height from the IHDR chunk, without decoding.</summary>

@@ -20,13 +20,22 @@ internal sealed class PngRowReader : IDisposable
     private int _start, _end;
     private long _inflated;
 
-    /// <summary>What decoding rows of <paramref name="rowBytes"/> holds besides the labels: the window and two line buffers.</summary>
-    public static long PeakBytes(long rowBytes) => Math.Max(WindowBytes, 2 * (rowBytes + 1)) + (2 * rowBytes);
+    /// <summary>
+    /// What decoding <paramref name="rows"/> rows of <paramref name="rowBytes"/> holds besides the labels: the window
+    /// (no larger than the image's filtered data, bounded here for Adam7's extra filter bytes and partial bytes
+    /// too) and two line buffers.
+    /// </summary>
+    public static long PeakBytes(long rowBytes, long rows) =>
+        WindowFor(rows * (rowBytes + 15), rowBytes + 1) + (2 * rowBytes);
+
+    /// <summary>The window: <see cref="WindowBytes"/>, less for a smaller image, and never under two rows.</summary>
+    private static long WindowFor(long expectedBytes, long maxRowBytes) =>
+        Math.Max(Math.Min(WindowBytes, expectedBytes), 2 * maxRowBytes);
 
     public PngRowReader(Stream idat, long expectedBytes, int maxRowBytes)
     {
         _zlib = new ZLibStream(idat, CompressionMode.Decompress);
-        _window = ArrayPool<byte>.Shared.Rent(Math.Max(WindowBytes, 2 * maxRowBytes));
+        _window = ArrayPool<byte>.Shared.Rent((int)WindowFor(expectedBytes, maxRowBytes));
         _expected = expectedBytes;
     }
 

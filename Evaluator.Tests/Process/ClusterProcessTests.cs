@@ -356,7 +356,7 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output) : IDis
 
     // ---- what the nodes logged ------------------------------------------------------------
 
-    private static Regex CoordinatorUp(string runId) => new($@"run {Regex.Escape(runId)}: coordinator up on (\S+)");
+    private static Regex CoordinatorUp(string runId) => new($@"run {Regex.Escape(runId)}: coordinator up on ([^\s""]+)");
 
     private static Regex StartLine(string runId) => new($@"run {Regex.Escape(runId)} partition (\d+): starting at batch (\d+) of \d+");
 

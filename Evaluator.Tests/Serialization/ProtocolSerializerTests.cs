@@ -214,8 +214,9 @@ public sealed class UnknownManifestTests : Akka.TestKit.Xunit2.TestKit
         EventFilter.Error(contains: "unknown manifest 'E-PR9' (3 bytes)").ExpectOne(() =>
             thrown = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([1, 2, 3], "E-PR9")));
         Assert.Equal(ProtocolSerializer.UnknownManifest("E-PR9", 3), thrown!.Message);
-        Assert.Contains("this node reads CP, CR, E-PR, E-RF, E-RR, E-RS, E-RS2, E-RT, ", thrown.Message);
-        Assert.Contains("S-C, S-C2, ", thrown.Message);
+        // Every manifest of the first release (journal-v1) is still listed as read, whatever later releases add.
+        var read = thrown.Message.Split("this node reads ")[1].Split(". It was")[0].Split(", ");
+        Assert.Subset(read.ToHashSet(), new HashSet<string> { "CP", "CR", "E-PR", "E-RF", "E-RR", "E-RS", "E-RS2", "E-RT", "S-C", "S-C2" });
         Assert.Contains("written by a newer release of the evaluator", thrown.Message);
         Assert.Contains("upgrade this node", thrown.Message);
     }
