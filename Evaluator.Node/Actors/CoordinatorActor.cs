@@ -150,6 +150,8 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                     ? $" ({_state.Start.Partitions.Length} partitions, not {start.Partitions.Length})"
                     : start.PerImage != _state.Start.PerImage
                     ? _state.Start.PerImage ? " (it records per-image results: resume it with --per-image)" : " (without per-image results)"
+                    : start.BoundaryDilation != _state.Start.BoundaryDilation
+                    ? _state.Start.BoundaryDilation is { } d ? $" (it computes boundary IoU: resume it with --boundary-iou --boundary-dilation {d.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : " (without boundary IoU)"
                     : "";
                 Sender.Tell(new RunRejected(_runId,
                     $"run '{_runId}' already exists with a different spec or dataset{counts}; use another --run-id"));
@@ -276,7 +278,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         var partial = _state.Partials[r.Partition];
         if (_state.Status != RunStatus.Running) partial = partial with { Final = true };
         Sender.Tell(new StartPartition(_runId, r.Partition, _state.Start.Spec, _state.Start.Partitions[r.Partition], partial,
-            _state.Start.SkipBad, _state.Start.Ingest, _state.Start.PerImage));
+            _state.Start.SkipBad, _state.Start.Ingest, _state.Start.PerImage) { BoundaryDilation = _state.Start.BoundaryDilation });
     }
 
     /// <summary>Closes an ingest run: each partition ends at its committed watermark.</summary>
@@ -304,7 +306,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             if (_state.Partials[i].Final) continue;
             _shards.Tell(new StartPartition(_runId, i, _state.Start.Spec, _state.Start.Partitions[i], _state.Partials[i], _state.Start.SkipBad,
-                _state.Start.Ingest, _state.Start.PerImage));
+                _state.Start.Ingest, _state.Start.PerImage) { BoundaryDilation = _state.Start.BoundaryDilation });
         }
     }
 
@@ -330,7 +332,11 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             [.. _state.Partials.Select(p => new PartitionProgress(p.Partition, p.Watermark,
                 _state.Start.Partitions[p.Partition].Pairs.Length, p.Pixels.Total, p.Final))],
             [.. _state.Partials.SelectMany(p => p.BadPairs)],
-            _state.Status, _state.Error);
+            _state.Status, _state.Error)
+        {
+            Boundary = _state.BoundaryTotal(),
+            BoundaryDilation = _state.Start.BoundaryDilation,
+        };
     }
 
     private void Publish(bool force)

@@ -65,10 +65,18 @@ internal static class RunSpecJson
                 },
                 "beta" => r with { Beta = v.GetDouble() },
                 "partitions" => r with { Partitions = Int(v, p.Name) },
+                "boundary_iou" => r with { BoundaryDilation = v.GetBoolean() ? r.BoundaryDilation ?? RunRequest.DefaultBoundaryDilation : null },
+                "boundary_dilation" => r with { BoundaryDilation = v.GetDouble() },
                 _ => throw new InvalidRunSpecException($"unknown field \"{p.Name}\""),
             };
         }
         if (classes is null) throw new InvalidRunSpecException("num_classes is required");
+        // Runs created here take label batches, which carry no image shape: boundary IoU (whole
+        // 2-D images) is computed only for runs over files (evaluate, submit --boundary-iou).
+        if (r.BoundaryDilation is not null)
+            throw new InvalidRunSpecException(
+                "boundary_iou is not available for runs created by POST /runs: their label batches carry no image shape; " +
+                "evaluate or submit the files with --boundary-iou instead");
         if (r.Partitions is < 1 or > MaxPartitions)
             throw new InvalidRunSpecException($"partitions is {r.Partitions}: it must be between 1 and {MaxPartitions}");
         return r;
