@@ -25,6 +25,9 @@ namespace Evaluator.Node.Kernel;
 /// </remarks>
 internal sealed class BoundaryCounter
 {
+    /// <summary>Interleaved histogram copies of the final sum (a power of two).</summary>
+    private const int SumLanes = 4;
+
     private readonly LabelCoder _coder;
     private readonly int _c;
     private ushort[] _gt = [];
@@ -87,11 +90,17 @@ internal sealed class BoundaryCounter
     }
 
     /// <summary>Per class: gt boundary ∩ pred boundary and their union, over counted pixels.</summary>
+    /// <remarks>
+    /// Counted into <see cref="SumLanes"/> interleaved int tables (neighbouring pixels, mostly of
+    /// one class, would otherwise wait on each other's increment); a pair has fewer than 2^31
+    /// pixels, so an int cannot overflow. Branch-free: a pixel not counted (ignored or out of
+    /// range, codes C and C + 1) adds 0; each table has C + 2 bins so every code indexes one.
+    /// </remarks>
     private BoundaryCounts Sum(int n)
     {
-        var gtB = new long[_c];
-        var predB = new long[_c];
-        var inter = new long[_c];
+        var bins = _c + 2;
+        var stride = 3 * bins;
+        var lanes = new int[SumLanes * stride];
         var g = _gt.AsSpan(0, n);
         var p = _pred.AsSpan(0, n);
         var bg = _gtBoundary.AsSpan(0, n);
@@ -100,14 +109,27 @@ internal sealed class BoundaryCounter
         for (var i = 0; i < n; i++)
         {
             uint t = g[i], q = p[i];
-            if (t >= c || q >= c) continue; // ignored or out of range: in no term
-            int gb = bg[i], pb = bp[i];
-            gtB[t] += gb;
-            predB[q] += pb;
-            if (t == q) inter[t] += gb & pb;
+            var counted = (t < c ? 1 : 0) & (q < c ? 1 : 0);
+            int gb = bg[i] & counted, pb = bp[i] & counted;
+            var lane = (i & (SumLanes - 1)) * stride;
+            lanes[lane + (int)t] += gb;
+            lanes[lane + bins + (int)q] += pb;
+            lanes[lane + 2 * bins + (int)t] += gb & pb & (t == q ? 1 : 0);
         }
+        var inter = new long[_c];
         var union = new long[_c];
-        for (var k = 0; k < _c; k++) union[k] = gtB[k] + predB[k] - inter[k];
+        for (var k = 0; k < _c; k++)
+        {
+            long gtB = 0, predB = 0, both = 0;
+            for (var l = 0; l < SumLanes; l++)
+            {
+                gtB += lanes[l * stride + k];
+                predB += lanes[l * stride + bins + k];
+                both += lanes[l * stride + 2 * bins + k];
+            }
+            inter[k] = both;
+            union[k] = gtB + predB - both;
+        }
         return new BoundaryCounts([.. inter], [.. union]);
     }
 
@@ -126,6 +148,13 @@ internal sealed class BoundaryCounter
         where T : unmanaged, IBinaryInteger<T>
     {
         var lut = groundTruth ? _coder.GroundTruthTable : _coder.PredictionTable;
+        if (typeof(T) == typeof(byte))
+        {
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.Cast<T, byte>(raw);
+            var small = lut[..256];
+            for (var i = 0; i < bytes.Length; i++) into[i] = small[bytes[i]];
+            return;
+        }
         for (var i = 0; i < raw.Length; i++)
         {
             var v = long.CreateTruncating(raw[i]);
@@ -154,27 +183,78 @@ internal sealed class BoundaryCounter
         for (var y = 0; y < h; y++)
         {
             var row = code.Slice(y * w, w);
-            HorizontalConstant(row, run, hCur, d, kk);
+            HorizontalConstant(row, run, hCur, d);
             if (y == 0) VerticalStart(hCur, vRun);
             else VerticalStep(row, code.Slice((y - 1) * w, w), hPrev, hCur, vRun, kk);
-            if (y >= k - 1)
-            {
-                var outRow = boundary.Slice((y - d) * w, w);
-                for (var x = 0; x < w; x++) outRow[x] = vRun[x] >= kk ? (byte)0 : (byte)1;
-            }
+            if (y >= k - 1) MarkRow(vRun, boundary.Slice((y - d) * w, w), kk);
             hCur.CopyTo(hPrev);
         }
     }
 
-    /// <summary>hc[x] = 1 iff row[x−d .. x+d] lies in the row and is constant.</summary>
-    private static void HorizontalConstant(ReadOnlySpan<ushort> row, Span<ushort> run, Span<ushort> hc, int d, ushort k)
+    /// <summary>out[x] = 1 unless the column run at x reached k (the window centred there is constant); vectorized.</summary>
+    private static void MarkRow(ReadOnlySpan<ushort> vRun, Span<byte> outRow, ushort k)
+    {
+        var w = outRow.Length;
+        var x = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var kv = new Vector<ushort>(k);
+            var one = Vector<ushort>.One;
+            var n = Vector<ushort>.Count;
+            for (; x + 2 * n <= w; x += 2 * n)
+            {
+                var lo = Vector.LessThan(new Vector<ushort>(vRun[x..]), kv) & one;
+                var hi = Vector.LessThan(new Vector<ushort>(vRun[(x + n)..]), kv) & one;
+                Vector.Narrow(lo, hi).CopyTo(outRow[x..]);
+            }
+        }
+        for (; x < w; x++) outRow[x] = vRun[x] >= k ? (byte)0 : (byte)1;
+    }
+
+    /// <summary>
+    /// hc[x] = 1 iff row[x−d .. x+d] lies in the row and is constant, i.e. no change between
+    /// neighbours at positions x−d .. x+d−1 (2d of them). The OR over that window is built by
+    /// doubling (log₂ 2d vector passes over the row, in place) and read as two overlapping
+    /// power-of-two windows.
+    /// </summary>
+    private static void HorizontalConstant(ReadOnlySpan<ushort> row, Span<ushort> a, Span<ushort> hc, int d)
     {
         var w = row.Length;
-        run[0] = 1;
-        for (var x = 1; x < w; x++)
-            run[x] = row[x] == row[x - 1] ? (ushort)Math.Min(run[x - 1] + 1, k) : (ushort)1;
+        var n = Vector<ushort>.Count;
+        var one = Vector<ushort>.One;
+        // a[j] = 1 iff row[j] != row[j + 1], j in [0, w − 1)
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; j + n <= w - 1; j += n)
+                (Vector.OnesComplement(Vector.Equals(new Vector<ushort>(row[j..]), new Vector<ushort>(row[(j + 1)..]))) & one).CopyTo(a[j..]);
+        }
+        for (; j < w - 1; j++) a[j] = row[j] != row[j + 1] ? (ushort)1 : (ushort)0;
+        var window = 2 * d;
+        var len = 1;
+        while (2 * len <= window)
+        {
+            // a[j] |= a[j + len]: a[j] then covers changes j .. j + 2len − 1, for j in [0, w − 2len)
+            var end = w - 2 * len;
+            j = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; j + n <= end; j += n)
+                    (new Vector<ushort>(a[j..]) | new Vector<ushort>(a[(j + len)..])).CopyTo(a[j..]);
+            }
+            for (; j < end; j++) a[j] |= a[j + len];
+            len *= 2;
+        }
         hc.Clear();
-        for (var x = d; x + d < w; x++) hc[x] = run[x + d] >= k ? (ushort)1 : (ushort)0;
+        var shift = window - len;
+        var x = d;
+        var last = w - d; // x + d < w
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; x + n <= last; x += n)
+                (one - (new Vector<ushort>(a[(x - d)..]) | new Vector<ushort>(a[(x - d + shift)..]))).CopyTo(hc[x..]);
+        }
+        for (; x < last; x++) hc[x] = (ushort)(1 - (a[x - d] | a[x - d + shift]));
     }
 
     private static void VerticalStart(ReadOnlySpan<ushort> hc, Span<ushort> vRun) => hc.CopyTo(vRun);
