@@ -277,8 +277,7 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
         var partial = _state.Partials[r.Partition];
         if (_state.Status != RunStatus.Running) partial = partial with { Final = true };
-        Sender.Tell(new StartPartition(_runId, r.Partition, _state.Start.Spec, _state.Start.Partitions[r.Partition], partial,
-            _state.Start.SkipBad, _state.Start.Ingest, _state.Start.PerImage) { BoundaryDilation = _state.Start.BoundaryDilation });
+        Sender.Tell(StartOf(r.Partition, partial));
     }
 
     /// <summary>Closes an ingest run: each partition ends at its committed watermark.</summary>
@@ -305,9 +304,19 @@ internal sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         for (var i = 0; i < _state.Partials.Length; i++)
         {
             if (_state.Partials[i].Final) continue;
-            _shards.Tell(new StartPartition(_runId, i, _state.Start.Spec, _state.Start.Partitions[i], _state.Partials[i], _state.Start.SkipBad,
-                _state.Start.Ingest, _state.Start.PerImage) { BoundaryDilation = _state.Start.BoundaryDilation });
+            _shards.Tell(StartOf(i, _state.Partials[i]));
         }
+    }
+
+    /// <summary>The start of partition <paramref name="partition"/> from <paramref name="resume"/>, with the run's options.</summary>
+    private StartPartition StartOf(int partition, PartitionPartial resume)
+    {
+        var start = _state.Start!;
+        return new StartPartition(_runId, partition, start.Spec, start.Partitions[partition], resume, start.SkipBad, start.Ingest,
+            start.PerImage)
+        {
+            BoundaryDilation = start.BoundaryDilation,
+        };
     }
 
     private void StartTimers()

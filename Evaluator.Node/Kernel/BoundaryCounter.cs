@@ -13,14 +13,13 @@ namespace Evaluator.Node.Kernel;
 /// any sum.
 /// </summary>
 /// <remarks>
-/// Hand-written (no library offers a windowed-constancy test over label planes): the window
-/// test is done with run lengths instead of a running min/max, which is exact and O(1) per pixel
-/// per pass. Row pass: the length of the run of equal codes ending at each pixel (saturated at
-/// K = 2d+1), so the horizontal segment centred on x is constant iff the run ending at x+d is K
-/// long. Column pass, vectorized across x with <see cref="Vector{T}"/>: a per-column run of rows
-/// whose horizontal segments are constant and whose codes equal the row above; the window
-/// centred on (y−d, x) is constant iff that run reaches K at row y. Work buffers are kept by the
-/// instance (one per shard), so a pair allocates nothing once they have grown.
+/// Hand-written (no library offers a windowed-constancy test over label planes), exact, with
+/// no running min/max: row pass, the window [x−d, x+d] is constant iff no two neighbours in it
+/// differ, an OR of neighbour-change flags over 2d positions built by doubling (vectorized,
+/// log₂ 2d passes); column pass, vectorized across x with <see cref="Vector{T}"/>: a per-column
+/// run of rows whose horizontal windows are constant and whose codes equal the row above; the
+/// window centred on (y−d, x) is constant iff that run reaches 2d+1 at row y. Work buffers are
+/// kept by the instance (one per partition ledger), so a pair allocates nothing once they have grown.
 /// Not thread-safe.
 /// </remarks>
 internal sealed class BoundaryCounter

@@ -13,10 +13,16 @@ public sealed class ShardLedgerBoundaryTests
     private static readonly RunSpec Spec = new(Classes, ignoreLabels: [255]);
     private static readonly double Ratio = 2 / Math.Sqrt(H * H + W * W); // d = 2
 
-    private static ShardLedger Ledger(PartitionPartial? resume = null, bool skipBad = false) =>
-        new(new StartPartition("r", 0, Spec,
-            new PartitionAssignment(0, [.. Enumerable.Range(0, 4).Select(i => new FilePair($"/gt/{i}.png", $"/pred/{i}.png"))], 40, null),
-            resume ?? PartitionPartial.Empty("r", 0, Classes), skipBad) { BoundaryDilation = Ratio });
+    private static ShardLedger Ledger(PartitionPartial? resume = null, bool skipBad = false)
+    {
+        var assignment = new PartitionAssignment(0,
+            [.. Enumerable.Range(0, 4).Select(i => new FilePair($"/gt/{i}.png", $"/pred/{i}.png"))], 40, null);
+        var start = new StartPartition("r", 0, Spec, assignment, resume ?? PartitionPartial.Empty("r", 0, Classes), skipBad)
+        {
+            BoundaryDilation = Ratio,
+        };
+        return new ShardLedger(start);
+    }
 
     private static (LabelArray Gt, LabelArray Pred, int[] G, int[] P) Pair(int seed)
     {
