@@ -37,6 +37,8 @@ public class BoundaryCounterTests
         {
             foreach (var d in new[] { 1, 2, 3 }) data.Add(h, w, d, seed++);
         }
+        // Wider windows: the row pass's doubling reads two overlapping windows (2d not a power of two).
+        foreach (var d in new[] { 5, 7, 10, 12 }) data.Add(61, 83, d, seed++);
         return data;
     }
 

@@ -76,6 +76,22 @@ public class BoundaryIouCommandTests
     }
 
     [Fact]
+    public void A_run_resumed_with_another_dilation_or_without_boundary_iou_is_refused_as_bad_usage()
+    {
+        var dir = TestEnvironment.TempDir("boundary-resume");
+        var ds = new Dataset(dir, Dataset.Format.NpyU8, pairs: 2, width: 16, height: 12, classes: 3, seed: 6);
+        string[] Args(params string[] extra) =>
+        [
+            "evaluate", "--gt", ds.GroundTruthDir, "--pred", ds.PredictionDir, "--classes", "3", "--ignore", "255",
+            "--data-dir", Path.Combine(dir, "data"), "--run-id", "b2", .. extra,
+        ];
+        Assert.Equal(EvaluatorCli.ExitOk, EvaluatorCli.Run(Args("--boundary-iou")));
+        Assert.Equal(EvaluatorCli.ExitOk, EvaluatorCli.Run(Args("--boundary-iou"))); // the same run: its stored report
+        Assert.Equal(EvaluatorCli.ExitUsage, EvaluatorCli.Run(Args()));
+        Assert.Equal(EvaluatorCli.ExitUsage, EvaluatorCli.Run(Args("--boundary-iou", "--boundary-dilation", "0.1")));
+    }
+
+    [Fact]
     public void A_dilation_without_the_option_or_not_positive_is_bad_usage()
     {
         Assert.Equal(EvaluatorCli.ExitUsage, EvaluatorCli.Run(["evaluate", "--gt", "x", "--pred", "y", "--classes", "3", "--boundary-dilation", "0.1"]));
