@@ -81,6 +81,9 @@ internal sealed class RunState
     {
         if (!p.Pixels.Representable)
             return $"count overflow: partition {p.Partition}'s pixel total would exceed the int64 range";
+        // A boundary IoU run's partial past its first batch must carry its sums (else the run would undercount).
+        if (Start?.BoundaryDilation is not null && p.Boundary is null && p.Watermark > 0)
+            return $"partition {p.Partition}'s partial (watermark {p.Watermark}) carries no boundary IoU sums";
         // Boundary sums: every class's union is at most the partition's counted pixels (the ledger
         // counts only counted pixels), so the run's sums are bounded by its counted total below.
         if (p.Boundary is { } b && (b.NumClasses != Partials[p.Partition].Matrix.NumClasses

@@ -104,4 +104,18 @@ public sealed class ShardLedgerBoundaryTests
         Assert.Equal(LedgerOutcome.Refused, step.Outcome);
         Assert.Contains("boundary IoU", step.Error);
     }
+
+    [Fact]
+    public void The_run_refuses_a_partial_without_sums_or_with_sums_beyond_its_counted_pixels()
+    {
+        var state = new RunState();
+        state.ApplyStart(new StartRun("r", Spec, [new PartitionAssignment(0, [new FilePair("/gt/0.png", "/pred/0.png")], 40, null)],
+            99, "fp", false)
+        { BoundaryDilation = Ratio });
+        var partial = new PartitionPartial("r", 0, 1, ConfusionMatrix.FromRows([[5, 0, 0], [0, 0, 0], [0, 0, 0]]),
+            new PixelCounts(5, 0, 0), [], false);
+        Assert.Contains("no boundary IoU sums", state.Refusal(partial));
+        Assert.Contains("do not fit", state.Refusal(partial with { Boundary = new BoundaryCounts([1, 0, 0], [6, 0, 0]) }));
+        Assert.Null(state.Refusal(partial with { Boundary = new BoundaryCounts([1, 0, 0], [5, 0, 0]) }));
+    }
 }
