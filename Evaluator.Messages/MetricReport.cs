@@ -45,6 +45,27 @@ public sealed record MetricReport(
     /// <summary>Per-image runs: the images with the lowest mean IoU, lowest first; null when not computed.</summary>
     public ImmutableArray<WorstImage>? WorstImages { get; init; }
 
+    /// <summary>Boundary IoU runs: the exact per-class boundary sums (null when not computed).</summary>
+    public BoundaryCounts? Boundary { get; init; }
+
+    /// <summary>Boundary IoU runs: the dilation ratio of the boundary regions.</summary>
+    public double? BoundaryDilation { get; init; }
+
+    /// <summary>Class <paramref name="k"/>'s boundary IoU (null: not computed, or its boundary union is 0).</summary>
+    public double? BoundaryIou(int k) => Boundary?.Iou(k);
+
+    /// <summary>The mean boundary IoU over the classes the mean IoU is taken over, nulls skipped.</summary>
+    public double? MeanBoundaryIou => Boundary is null
+        ? null
+        : Mean((Spec.TargetClasses.IsEmpty ? Enumerable.Range(0, Spec.NumClasses) : Spec.TargetClasses).Select(BoundaryIou));
+
+    /// <summary>This report with boundary sums (a no-op for null).</summary>
+    public MetricReport WithBoundary(BoundaryCounts? boundary, double? dilation) =>
+        boundary is null ? this
+        : boundary.NumClasses != Spec.NumClasses
+            ? throw new InvalidRunSpecException($"boundary sums of {boundary.NumClasses} classes for a {Spec.NumClasses}-class run")
+            : this with { Boundary = boundary, BoundaryDilation = dilation };
+
     /// <summary>
     /// The mean IoU and pixel accuracy of one image from its nonzero cells, with exactly the
     /// semantics of <see cref="Compute"/> (IoU null where a class's union is 0, the mean over the

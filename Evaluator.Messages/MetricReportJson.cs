@@ -102,6 +102,12 @@ public static class MetricReportJson
             w.WriteNumber("support", m.Support);
             w.WriteNumber("predicted", m.Predicted);
             w.WriteNumber("true_positives", m.TruePositives);
+            if (r.Boundary is { } b)
+            {
+                Number(w, "boundary_iou", b.Iou(m.Id));
+                w.WriteNumber("boundary_intersection", b.Intersection[m.Id]);
+                w.WriteNumber("boundary_union", b.Union[m.Id]);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -113,6 +119,11 @@ public static class MetricReportJson
         Number(w, "mean_dice", r.MeanDice);
         w.WriteNumber("beta", spec.Beta);
         Number(w, "mean_f_beta", r.MeanFBeta);
+        if (r.Boundary is not null)
+        {
+            Number(w, "mean_boundary_iou", r.MeanBoundaryIou);
+            Number(w, "boundary_dilation", r.BoundaryDilation);
+        }
 
         if (!r.Categories.IsEmpty)
         {

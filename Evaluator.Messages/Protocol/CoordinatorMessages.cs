@@ -15,13 +15,16 @@ public sealed record PartitionPartial(string RunId, int Partition, long Watermar
     /// <summary>Per-image runs: the results of the pairs this partial adds, in seq order (empty otherwise).</summary>
     public ImmutableArray<ImageResult> Images { get; init; } = [];
 
+    /// <summary>Boundary IoU runs: the partition's per-class boundary sums over batches [0, Watermark) (null otherwise).</summary>
+    public BoundaryCounts? Boundary { get; init; }
+
     public static PartitionPartial Empty(string runId, int partition, int numClasses) =>
         new(runId, partition, 0, new ConfusionMatrix(numClasses), PixelCounts.Zero, [], false);
 
     public bool Equals(PartitionPartial? o) =>
         o is not null && RunId == o.RunId && Partition == o.Partition && Watermark == o.Watermark
         && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && BadPairs.SequenceEqual(o.BadPairs) && Final == o.Final
-        && Images.SequenceEqual(o.Images);
+        && Images.SequenceEqual(o.Images) && Equals(Boundary, o.Boundary);
 
     public override int GetHashCode() => HashCode.Combine(RunId, Partition, Watermark, Final);
 }
@@ -53,11 +56,15 @@ public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<Partiti
     /// <summary>Per-image runs: the --pred directory (absolute) the per-image file names predictions relative to.</summary>
     public string PredictionRoot { get; init; } = "";
 
+    /// <summary>Boundary IoU runs: the dilation ratio of the boundary regions (null: no boundary IoU).</summary>
+    public double? BoundaryDilation { get; init; }
+
     public bool Equals(StartRun? o) =>
         o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
         && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad
         && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps) && PerImage == o.PerImage
-        && GroundTruthRoot == o.GroundTruthRoot && PredictionRoot == o.PredictionRoot;
+        && GroundTruthRoot == o.GroundTruthRoot && PredictionRoot == o.PredictionRoot
+        && BoundaryDilation == o.BoundaryDilation;
 
     public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
 }
@@ -109,13 +116,19 @@ public sealed record RunSnapshot(string RunId, long Number, DateTimeOffset Time,
 {
     public bool Final => Status != RunStatus.Running;
 
-    public MetricReport ToReport() => MetricReport.Compute(Spec, Matrix, Pixels, RunId);
+    /// <summary>Boundary IoU runs: the run's exact per-class boundary sums (null otherwise).</summary>
+    public BoundaryCounts? Boundary { get; init; }
+
+    /// <summary>Boundary IoU runs: the dilation ratio.</summary>
+    public double? BoundaryDilation { get; init; }
+
+    public MetricReport ToReport() => MetricReport.Compute(Spec, Matrix, Pixels, RunId).WithBoundary(Boundary, BoundaryDilation);
 
     public bool Equals(RunSnapshot? o) =>
         o is not null && RunId == o.RunId && Number == o.Number && Time == o.Time && Spec.Equals(o.Spec)
         && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && ExpectedPixels == o.ExpectedPixels
         && Partitions.SequenceEqual(o.Partitions) && BadPairs.SequenceEqual(o.BadPairs) && Status == o.Status
-        && Error == o.Error;
+        && Error == o.Error && Equals(Boundary, o.Boundary) && BoundaryDilation == o.BoundaryDilation;
 
     public override int GetHashCode() => HashCode.Combine(RunId, Number);
 }

@@ -6,7 +6,11 @@ namespace Evaluator.Messages.Protocol;
 /// <see cref="PerImage"/> its ledger records every pair's own result.
 /// </summary>
 public sealed record StartPartition(string RunId, int Partition, RunSpec Spec, PartitionAssignment Assignment,
-    PartitionPartial Resume, bool SkipBad, bool Ingest = false, bool PerImage = false) : IPartitionMessage;
+    PartitionPartial Resume, bool SkipBad, bool Ingest = false, bool PerImage = false) : IPartitionMessage
+{
+    /// <summary>Boundary IoU runs: the dilation ratio; the ledger sums each pair's boundary counts (null: none).</summary>
+    public double? BoundaryDilation { get; init; }
+}
 
 /// <summary>
 /// Batch <see cref="Seq"/> of a partition: one image pair (the partition's pairs are numbered

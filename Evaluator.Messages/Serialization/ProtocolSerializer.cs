@@ -36,17 +36,78 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// </summary>
     private static readonly Entry[] Table =
     [
-        On<StartPartition>("SP2", (w, s) =>
+        // Boundary IoU (issue #13 item 5): the dilation travels with StartRun/StartPartition, the
+        // per-class sums with partials and snapshots; the forms before it stay readable below.
+        On<StartPartition>("SP3", (w, s) =>
         {
             WriteStartPartitionV1(w, s);
             w.Bool(s.PerImage);
-        }, static (ref WireReader r) => ReadStartPartitionV1(ref r) with { PerImage = r.Bool() }),
-        On<StopPartition>("ST", (w, s) => w.Key(s.RunId, s.Partition), static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
-        On<PartitionPartial>("PP2", (w, p) =>
+            w.NullableDouble(s.BoundaryDilation);
+            w.Boundary(s.Resume.Boundary); // a resumed ledger goes on from the partial's sums
+        }, static (ref WireReader r) =>
+        {
+            var s = ReadStartPartitionV1(ref r) with { PerImage = r.Bool(), BoundaryDilation = r.NullableDouble() };
+            return s with { Resume = s.Resume with { Boundary = r.Boundary() } };
+        }),
+        On<PartitionPartial>("PP3", (w, p) =>
         {
             w.Partial(p);
             w.Images(p.Images);
-        }, static (ref WireReader r) => r.Partial() with { Images = r.Images() }),
+            w.Boundary(p.Boundary);
+        }, static (ref WireReader r) => r.Partial() with { Images = r.Images(), Boundary = r.Boundary() }),
+        On<StartRun>("SR4", (w, s) =>
+        {
+            w.Start(s);
+            w.Stamps(s.Stamps);
+            w.PerImage(s);
+            w.NullableDouble(s.BoundaryDilation);
+        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() }) with { BoundaryDilation = r.NullableDouble() }),
+        On<RunAccepted>("RA2", (w, a) =>
+        {
+            w.String(a.RunId);
+            w.Bool(a.Resumed);
+            w.Snapshot(a.Snapshot);
+            w.Boundary(a.Snapshot.Boundary);
+            w.NullableDouble(a.Snapshot.BoundaryDilation);
+        }, static (ref WireReader r) => new RunAccepted(r.String(), r.Bool(),
+            r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble() })),
+        On<RunSnapshot>("RS2", (w, s) =>
+        {
+            w.Snapshot(s);
+            w.Boundary(s.Boundary);
+            w.NullableDouble(s.BoundaryDilation);
+        }, static (ref WireReader r) => r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble() }),
+        On<RunStarted>("E-RS4", (w, e) =>
+        {
+            w.Start(e.Start);
+            w.Stamps(e.Start.Stamps);
+            w.PerImage(e.Start);
+            w.NullableDouble(e.Start.BoundaryDilation);
+        }, static (ref WireReader r) =>
+            new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }) with { BoundaryDilation = r.NullableDouble() })),
+        On<PartialRecorded>("E-PR3", (w, e) =>
+        {
+            w.Partial(e.Partial);
+            w.Images(e.Partial.Images);
+            w.Boundary(e.Partial.Boundary);
+        }, static (ref WireReader r) => new PartialRecorded(r.Partial() with { Images = r.Images(), Boundary = r.Boundary() })),
+        On<CoordinatorSnapshot>("S-C4", (w, s) =>
+        {
+            WriteSnapshotV1(w, s);
+            w.Stamps(s.Start.Stamps);
+            w.PerImage(s.Start);
+            w.NullableDouble(s.Start.BoundaryDilation);
+            w.List(s.Partials, p => w.Boundary(p.Boundary));
+        }, static (ref WireReader r) =>
+        {
+            var s = ReadSnapshotV2(ref r);
+            var start = r.PerImage(s.Start) with { BoundaryDilation = r.NullableDouble() };
+            var sums = WireReader.ReadList(ref r, static (ref WireReader x) => x.Boundary());
+            if (sums.Length != s.Partials.Length)
+                throw new WireFormatException("coordinator snapshot", $"{sums.Length} boundary sums for {s.Partials.Length} partitions");
+            return s with { Start = start, Partials = [.. s.Partials.Select((p, i) => p with { Boundary = sums[i] })] };
+        }),
+        On<StopPartition>("ST", (w, s) => w.Key(s.RunId, s.Partition), static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
         On<PartialAccepted>("PA", (w, a) =>
         {
             w.Key(a.RunId, a.Partition);
@@ -59,18 +120,6 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             w.Var(f.Watermark);
             w.String(f.Error);
         }, static (ref WireReader r) => new PartitionFailed(r.String(), r.Int(), r.Var(), r.String())),
-        On<StartRun>("SR3", (w, s) =>
-        {
-            w.Start(s);
-            w.Stamps(s.Stamps);
-            w.PerImage(s);
-        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() })),
-        On<RunAccepted>("RA", (w, a) =>
-        {
-            w.String(a.RunId);
-            w.Bool(a.Resumed);
-            w.Snapshot(a.Snapshot);
-        }, static (ref WireReader r) => new RunAccepted(r.String(), r.Bool(), r.Snapshot())),
         On<RunRejected>("RR", (w, x) =>
         {
             w.String(x.RunId);
@@ -85,18 +134,6 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             new RunInputsChanged(r.String(), r.String(), WireReader.ReadList(ref r, static (ref WireReader x) => x.String()))),
         On<GetSnapshot>("GS", (w, g) => w.String(g.RunId), static (ref WireReader r) => new GetSnapshot(r.String())),
         On<RunUnknown>("RU", (w, u) => w.String(u.RunId), static (ref WireReader r) => new RunUnknown(r.String())),
-        On<RunSnapshot>("RS", (w, s) => w.Snapshot(s), static (ref WireReader r) => r.Snapshot()),
-        On<RunStarted>("E-RS3", (w, e) =>
-        {
-            w.Start(e.Start);
-            w.Stamps(e.Start.Stamps);
-            w.PerImage(e.Start);
-        }, static (ref WireReader r) => new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }))),
-        On<PartialRecorded>("E-PR2", (w, e) =>
-        {
-            w.Partial(e.Partial);
-            w.Images(e.Partial.Images);
-        }, static (ref WireReader r) => new PartialRecorded(r.Partial() with { Images = r.Images() })),
         On<RunFailed>("E-RF", (w, e) =>
         {
             w.Var(e.Partition);
@@ -104,16 +141,6 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         }, static (ref WireReader r) => new RunFailed(r.Int(), r.String())),
         On<RunResumed>("E-RR", (w, e) => w.Bool(e.SkipBad), static (ref WireReader r) => new RunResumed(r.Bool())),
         On<RunRestamped>("E-RT", (w, e) => w.Stamps(e.Stamps), static (ref WireReader r) => new RunRestamped(r.Stamps())),
-        On<CoordinatorSnapshot>("S-C3", (w, s) =>
-        {
-            WriteSnapshotV1(w, s);
-            w.Stamps(s.Start.Stamps);
-            w.PerImage(s.Start);
-        }, static (ref WireReader r) =>
-        {
-            var s = ReadSnapshotV2(ref r);
-            return s with { Start = r.PerImage(s.Start) };
-        }),
         On<IngestBatch>("IB", (w, b) =>
         {
             w.Key(b.RunId, b.Partition);
@@ -162,6 +189,51 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// </summary>
     private static readonly Entry[] ReadOnly =
     [
+        // Before boundary IoU: these forms read as runs without boundary sums.
+        On<RunAccepted>("RA", (w, a) =>
+        {
+            w.String(a.RunId);
+            w.Bool(a.Resumed);
+            w.Snapshot(a.Snapshot);
+        }, static (ref WireReader r) => new RunAccepted(r.String(), r.Bool(), r.Snapshot())),
+        On<StartPartition>("SP2", (w, s) =>
+        {
+            WriteStartPartitionV1(w, s);
+            w.Bool(s.PerImage);
+        }, static (ref WireReader r) => ReadStartPartitionV1(ref r) with { PerImage = r.Bool() }),
+        On<PartitionPartial>("PP2", (w, p) =>
+        {
+            w.Partial(p);
+            w.Images(p.Images);
+        }, static (ref WireReader r) => r.Partial() with { Images = r.Images() }),
+        On<StartRun>("SR3", (w, s) =>
+        {
+            w.Start(s);
+            w.Stamps(s.Stamps);
+            w.PerImage(s);
+        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() })),
+        On<RunSnapshot>("RS", (w, s) => w.Snapshot(s), static (ref WireReader r) => r.Snapshot()),
+        On<RunStarted>("E-RS3", (w, e) =>
+        {
+            w.Start(e.Start);
+            w.Stamps(e.Start.Stamps);
+            w.PerImage(e.Start);
+        }, static (ref WireReader r) => new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }))),
+        On<PartialRecorded>("E-PR2", (w, e) =>
+        {
+            w.Partial(e.Partial);
+            w.Images(e.Partial.Images);
+        }, static (ref WireReader r) => new PartialRecorded(r.Partial() with { Images = r.Images() })),
+        On<CoordinatorSnapshot>("S-C3", (w, s) =>
+        {
+            WriteSnapshotV1(w, s);
+            w.Stamps(s.Start.Stamps);
+            w.PerImage(s.Start);
+        }, static (ref WireReader r) =>
+        {
+            var s = ReadSnapshotV2(ref r);
+            return s with { Start = r.PerImage(s.Start) };
+        }),
         On<StartRun>("SR", (w, s) => w.Start(s), static (ref WireReader r) => r.Start()),
         On<RunStarted>("E-RS", (w, e) => w.Start(e.Start), static (ref WireReader r) => new RunStarted(r.Start())),
         On<CoordinatorSnapshot>("S-C", WriteSnapshotV1, static (ref WireReader r) => ReadSnapshotV1(ref r)),

@@ -133,6 +133,18 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
     public StartRun PerImage(StartRun s) =>
         s with { PerImage = Bool(), GroundTruthRoot = String(), PredictionRoot = String() };
 
+    public double? NullableDouble() => Bool() ? Double() : null;
+
+    public BoundaryCounts? Boundary()
+    {
+        if (!Bool()) return null;
+        var inter = ReadList(ref this, static (ref WireReader r) => r.Var());
+        var union = ReadList(ref this, static (ref WireReader r) => r.Var());
+        return inter.Length == union.Length
+            ? new BoundaryCounts(inter, union)
+            : throw new WireFormatException(what, $"boundary sums of {inter.Length} and {union.Length} classes");
+    }
+
     public StartRun Start() =>
         new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 

@@ -168,6 +168,22 @@ public sealed class WireWriter
         String(s.PredictionRoot);
     }
 
+    /// <summary>An optional double: a presence flag, then the value.</summary>
+    public void NullableDouble(double? d)
+    {
+        Bool(d is not null);
+        if (d is { } v) Double(v);
+    }
+
+    /// <summary>Optional boundary IoU sums: a presence flag, then per class intersection and union.</summary>
+    public void Boundary(BoundaryCounts? b)
+    {
+        Bool(b is not null);
+        if (b is null) return;
+        List(b.Intersection, Var);
+        List(b.Union, Var);
+    }
+
     public void Start(StartRun s)
     {
         String(s.RunId);

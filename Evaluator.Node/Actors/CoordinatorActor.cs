@@ -153,6 +153,8 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
                     ? $" ({_state.Start.Partitions.Length} partitions, not {start.Partitions.Length})"
                     : start.PerImage != _state.Start.PerImage
                     ? _state.Start.PerImage ? " (it records per-image results: resume it with --per-image)" : " (without per-image results)"
+                    : start.BoundaryDilation != _state.Start.BoundaryDilation
+                    ? _state.Start.BoundaryDilation is { } d ? $" (it computes boundary IoU: resume it with --boundary-iou --boundary-dilation {d.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : " (without boundary IoU)"
                     : "";
                 Sender.Tell(new RunRejected(_runId,
                     $"run '{_runId}' already exists with a different spec or dataset{counts}; use another --run-id"));
@@ -279,8 +281,7 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
         }
         var partial = _state.Partials[r.Partition];
         if (_state.Status != RunStatus.Running) partial = partial with { Final = true };
-        Sender.Tell(new StartPartition(_runId, r.Partition, _state.Start.Spec, _state.Start.Partitions[r.Partition], partial,
-            _state.Start.SkipBad, _state.Start.Ingest, _state.Start.PerImage));
+        Sender.Tell(StartOf(r.Partition, partial));
     }
 
     /// <summary>Closes an ingest run: each partition ends at its committed watermark.</summary>
@@ -307,9 +308,19 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
         for (var i = 0; i < _state.Partials.Length; i++)
         {
             if (_state.Partials[i].Final) continue;
-            _shards.Tell(new StartPartition(_runId, i, _state.Start.Spec, _state.Start.Partitions[i], _state.Partials[i], _state.Start.SkipBad,
-                _state.Start.Ingest, _state.Start.PerImage));
+            _shards.Tell(StartOf(i, _state.Partials[i]));
         }
+    }
+
+    /// <summary>The start of partition <paramref name="partition"/> from <paramref name="resume"/>, with the run's options.</summary>
+    private StartPartition StartOf(int partition, PartitionPartial resume)
+    {
+        var start = _state.Start!;
+        return new StartPartition(_runId, partition, start.Spec, start.Partitions[partition], resume, start.SkipBad, start.Ingest,
+            start.PerImage)
+        {
+            BoundaryDilation = start.BoundaryDilation,
+        };
     }
 
     private void StartTimers()
@@ -334,7 +345,11 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
             [.. _state.Partials.Select(p => new PartitionProgress(p.Partition, p.Watermark,
                 _state.Start.Partitions[p.Partition].Pairs.Length, p.Pixels.Total, p.Final))],
             [.. _state.Partials.SelectMany(p => p.BadPairs)],
-            _state.Status, _state.Error);
+            _state.Status, _state.Error)
+        {
+            Boundary = _state.BoundaryTotal(),
+            BoundaryDilation = _state.Start.BoundaryDilation,
+        };
     }
 
     private void Publish(bool force)

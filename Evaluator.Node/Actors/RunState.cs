@@ -87,6 +87,14 @@ internal sealed class RunState
     {
         if (!p.Pixels.Representable)
             return $"count overflow: partition {p.Partition}'s pixel total would exceed the int64 range";
+        // A boundary IoU run's partial past its first batch must carry its sums (else the run would undercount).
+        if (Start?.BoundaryDilation is not null && p.Boundary is null && p.Watermark > 0)
+            return $"partition {p.Partition}'s partial (watermark {p.Watermark}) carries no boundary IoU sums";
+        // Boundary sums: every class's union is at most the partition's counted pixels (the ledger
+        // counts only counted pixels), so the run's sums are bounded by its counted total below.
+        if (p.Boundary is { } b && (b.NumClasses != Partials[p.Partition].Matrix.NumClasses
+                || b.Union.Any(u => u < 0 || u > p.Pixels.Counted) || b.Intersection.Where((x, c) => x < 0 || x > b.Union[c]).Any()))
+            return $"partition {p.Partition}'s boundary IoU sums do not fit its counted pixels (watermark {p.Watermark})";
         Int128 counted = 0, ignored = 0, outOfRange = 0;
         foreach (var held in Partials)
         {
@@ -138,6 +146,7 @@ internal sealed class RunState
     /// </summary>
     public static bool SameData(StartRun a, StartRun b) =>
         !a.Ingest && !b.Ingest && a.Spec.Equals(b.Spec) && a.PerImage == b.PerImage
+        && a.BoundaryDilation == b.BoundaryDilation
         && a.Partitions.Select(p => p.Raw).Distinct().SequenceEqual(b.Partitions.Select(p => p.Raw).Distinct())
         && a.Partitions.SelectMany(p => p.Pairs).SequenceEqual(b.Partitions.SelectMany(p => p.Pairs));
 
@@ -194,6 +203,18 @@ internal sealed class RunState
             if (Refusal(p) is { } refusal) ApplyFailed(refusal);
             else Partials[p.Partition] = p;
         }
+    }
+
+    /// <summary>Boundary IoU runs: the exact per-class sums of the partials (checked); null for other runs.</summary>
+    public BoundaryCounts? BoundaryTotal()
+    {
+        if (Start!.BoundaryDilation is null) return null;
+        var sum = BoundaryCounts.Zero(Start.Spec.NumClasses);
+        foreach (var p in Partials)
+        {
+            if (p.Boundary is { } b) sum = sum.Add(b);
+        }
+        return sum;
     }
 
     /// <summary>The exact sum of the partials.</summary>

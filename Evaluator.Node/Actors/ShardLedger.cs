@@ -72,6 +72,11 @@ internal sealed class ShardLedger
     // (seq in [AckedWatermark, Watermark)); they travel with every partial until acknowledged.
     private readonly List<ImageResult> _images = [];
 
+    // Boundary IoU runs: the partition's per-class boundary sums over batches [0, Watermark), and
+    // the kernel with its work buffers (kept for every pair of the partition).
+    private BoundaryCounts? _boundary;
+    private BoundaryCounter? _boundaryCounter;
+
     public ShardLedger(StartPartition start, ConfusionCounter? previousCounter = null)
     {
         Start = start;
@@ -84,6 +89,8 @@ internal sealed class ShardLedger
         AckedWatermark = resume.Watermark;
         SentWatermark = resume.Watermark;
         AckedFinal = resume.Final; // the coordinator holds (persisted) the final partial it resumed us from
+        if (start.BoundaryDilation is not null)
+            _boundary = resume.Boundary ?? BoundaryCounts.Zero(start.Spec.NumClasses);
         _counter = previousCounter is not null && previousCounter.Spec.Equals(start.Spec) ? previousCounter : null;
         if (_matrix.IsAllocated) // an empty resume holds no cells: allocated with the first count
         {
@@ -138,6 +145,7 @@ internal sealed class ShardLedger
     public LedgerStep IngestLabels(long seq, LabelArray gt, LabelArray pred, string source)
     {
         if (NotNext(seq) is { } early) return early;
+        if (Start.BoundaryDilation is not null) return NoIngestForBoundary();
         try
         {
             CountAndCommit(gt, pred, 0, gt.Length, source);
@@ -153,6 +161,7 @@ internal sealed class ShardLedger
     public LedgerStep IngestMatrix(long seq, ConfusionMatrix matrix, PixelCounts pixels)
     {
         if (NotNext(seq) is { } early) return early;
+        if (Start.BoundaryDilation is not null) return NoIngestForBoundary();
         try
         {
             if (matrix.NumClasses != _matrix.NumClasses)
@@ -167,6 +176,10 @@ internal sealed class ShardLedger
         }
         return new LedgerStep(LedgerOutcome.Counted);
     }
+
+    /// <summary>Ingest batches have no image shape: boundary IoU runs read files only (the HTTP API refuses such runs first).</summary>
+    private LedgerStep NoIngestForBoundary() =>
+        new(LedgerOutcome.Refused, $"run '{Start.RunId}' computes boundary IoU, which needs whole images: it cannot take ingested batches");
 
     /// <summary>A matrix's total, or an overflow error (then it cannot match any int64 pixel count).</summary>
     private static long TotalOf(ConfusionMatrix m)
@@ -207,13 +220,15 @@ internal sealed class ShardLedger
         if (b.Bad is { } bad) return Skip(bad);
         var gt = b.GroundTruth!;
         var pred = b.Prediction!;
-        if (b.SliceCount == 1 && !Start.PerImage)
+        var boundaryRun = Start.BoundaryDilation is not null;
+        if (b.SliceCount == 1 && !Start.PerImage && !boundaryRun)
         {
             CountAndCommit(gt, pred, b.Offset, b.Length, b.Source);
             return new LedgerStep(LedgerOutcome.Counted);
         }
-        // Several slices, or a per-image run (the pair's own matrix is its result): the pair is
-        // counted into its own matrix and committed with its last slice.
+        // Several slices, a per-image run (the pair's own matrix is its result) or a boundary IoU
+        // run (the pair's boundary sums commit with its matrix): the pair is counted into its own
+        // matrix and committed with its last slice.
         if (b.Slice == 0)
         {
             _pairMatrix ??= new ConfusionMatrix(_matrix.NumClasses);
@@ -226,13 +241,31 @@ internal sealed class ShardLedger
         _pairPixels += LabelCounting.Count(Counter, gt, pred, b.Offset, b.Length, _pairMatrix, b.Source);
         if (!b.IsLastSlice) return new LedgerStep(LedgerOutcome.Pending);
         var image = Start.PerImage ? ImageResult.Of(b.Seq, _pairMatrix, _pairPixels) : null;
+        // Boundary sums of the whole pair (its labels were validated by the counts above), added
+        // checked before the commit and stored after it: all or nothing with the pair's matrix.
+        var boundary = boundaryRun ? AddBoundary(gt, pred, b.Source) : null;
         Commit(_pairMatrix, _pairPixels);
+        if (boundary is not null) _boundary = boundary;
         if (image is not null)
         {
             _images.Add(image); // after the commit: a refused pair leaves no row
             CellsInFlight += image.Cells.Length;
         }
         return new LedgerStep(LedgerOutcome.Counted);
+    }
+
+    private BoundaryCounts AddBoundary(LabelArray gt, LabelArray pred, string source)
+    {
+        _boundaryCounter ??= new BoundaryCounter(Start.Spec, Start.BoundaryDilation!.Value);
+        var pair = _boundaryCounter.Count(gt, pred, source);
+        try
+        {
+            return _boundary!.Add(pair);
+        }
+        catch (OverflowException e)
+        {
+            throw new CountOverflowException($"partition {Start.Partition}'s boundary IoU sums", e);
+        }
     }
 
     /// <summary>Records <paramref name="bad"/> and passes its batch (--skip-bad), or refuses it.</summary>
@@ -311,6 +344,7 @@ internal sealed class ShardLedger
         return new PartitionPartial(Start.RunId, Start.Partition, Watermark, _matrix.Clone(), Pixels, BadPairs, Final)
         {
             Images = [.. _images],
+            Boundary = _boundary,
         };
     }
 

@@ -35,14 +35,25 @@ internal static class BenchCommand
             Description = "Instead: decode every .png under DIR in this one thread, from memory, and print the median " +
                           "M labels/s of the decoder and of zlib inflating the same image data alone.",
         };
+        var boundary = new Option<bool>("--boundary-iou")
+        {
+            Description = "With --files: time the boundary IoU kernel next to the decoding of the same pairs, in one thread.",
+        };
+        var dilation = new Option<double>("--boundary-dilation")
+        {
+            Description = "With --boundary-iou: the dilation ratio.",
+            DefaultValueFactory = _ => Runs.RunRequest.DefaultBoundaryDilation,
+        };
         var cmd = new Command("bench", "Measure the counting kernel against a plain loop on one core.")
         {
-            classes, maps, width, height, images, repeats, ignore, files, png,
+            classes, maps, width, height, images, repeats, ignore, files, png, boundary, dilation,
         };
         cmd.SetAction(r => r.GetValue(png) is { } pngDir
             ? RunPng(pngDir, r.GetValue(repeats))
             : r.GetValue(files) is { } dir
-            ? RunFiles(dir, r.GetValue(classes)![0], Math.Min(r.GetValue(repeats), 5))
+            ? r.GetValue(boundary)
+                ? RunBoundary(dir, r.GetValue(classes)![0], r.GetValue(dilation), Math.Min(r.GetValue(repeats), 5))
+                : RunFiles(dir, r.GetValue(classes)![0], Math.Min(r.GetValue(repeats), 5))
             : Run(r.GetValue(classes)!, r.GetValue(maps)!, r.GetValue(width), r.GetValue(height),
                 r.GetValue(images), r.GetValue(repeats), r.GetValue(ignore)));
         return cmd;
@@ -161,6 +172,24 @@ internal static class BenchCommand
                                          $"{repeats} passes, median; .NET {Environment.Version}."));
         console.MarkupLine($"png decode: {r.DecodeMLabelsPerSecond:F1} M labels/s");
         console.MarkupLine($"zlib inflate alone: {r.InflateMLabelsPerSecond:F1} M labels/s");
+        return EvaluatorCli.ExitOk;
+    }
+
+    /// <summary>Boundary IoU's cost next to decoding the same pairs (one thread, medians of the passes).</summary>
+    public static int RunBoundary(string dir, int classes, double dilation, int repeats)
+    {
+        var pairs = PairDiscovery.Discover(Path.Combine(dir, "gt"), Path.Combine(dir, "pred"), PairLayout.Plain);
+        if (pairs.IsEmpty) throw new BadInputException(dir, "no label file pairs under gt/ and pred/");
+        var counter = BoundaryBench.Counter(classes, dilation);
+        BoundaryBench.Pass(pairs, counter); // warms the JIT and the pooled buffers
+        var passes = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => BoundaryBench.Pass(pairs, counter)).ToList();
+        double decode = Median([.. passes.Select(p => p.Decode)]), boundary = Median([.. passes.Select(p => p.Boundary)]);
+        var console = CliConsole.Stdout();
+        console.MarkupLine(Markup.Escape($"{pairs.Length} pairs of {dir} ({passes[0].Pixels:N0} px), one thread, {passes.Count} passes, median; " +
+                                         $"dilation {dilation}; {Environment.ProcessorCount} cores seen."));
+        console.MarkupLine(Markup.Escape($"decode (gt + pred): {decode / pairs.Length * 1e3:F1} ms/pair; " +
+                                         $"boundary IoU kernel: {boundary / pairs.Length * 1e3:F1} ms/pair; " +
+                                         $"kernel / decode = {boundary / decode:F2}"));
         return EvaluatorCli.ExitOk;
     }
 

@@ -15,10 +15,12 @@ internal static class ReportOutput
             .AddColumn(new TableColumn("IoU").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned())
             .AddColumn(new TableColumn("precision").RightAligned()).AddColumn(new TableColumn("Dice").RightAligned())
             .AddColumn(new TableColumn("support").RightAligned());
+        if (r.Boundary is not null) table.AddColumn(new TableColumn("boundary IoU").RightAligned());
         foreach (var m in r.PerClass)
         {
-            table.AddRow(m.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Name), Fmt(m.Iou), Fmt(m.Accuracy),
-                Fmt(m.Precision), Fmt(m.Dice), m.Support.ToString("N0", CultureInfo.InvariantCulture));
+            string[] cells = [m.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Name), Fmt(m.Iou), Fmt(m.Accuracy),
+                Fmt(m.Precision), Fmt(m.Dice), m.Support.ToString("N0", CultureInfo.InvariantCulture)];
+            table.AddRow(r.Boundary is null ? cells : [.. cells, Fmt(r.BoundaryIou(m.Id))]);
         }
         console.Write(table);
         if (!r.Categories.IsEmpty)
@@ -33,7 +35,8 @@ internal static class ReportOutput
         console.MarkupLine(Markup.Escape(
             $"mean IoU {Fmt(r.MeanIou)}{Interval(r.Bootstrap)}   fw IoU {Fmt(r.FrequencyWeightedIou)}   pixel acc {Fmt(r.PixelAccuracy)}   " +
             $"mean acc {Fmt(r.MeanAccuracy)}   mean Dice {Fmt(r.MeanDice)}" +
-            (r.Categories.IsEmpty ? "" : $"   mean category IoU {Fmt(r.MeanCategoryIou)}")));
+            (r.Categories.IsEmpty ? "" : $"   mean category IoU {Fmt(r.MeanCategoryIou)}") +
+            (r.Boundary is null ? "" : $"   mean boundary IoU {Fmt(r.MeanBoundaryIou)}")));
     }
 
     /// <summary>Per-image runs: the images with the lowest mean IoU, lowest first.</summary>

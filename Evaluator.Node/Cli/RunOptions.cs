@@ -68,6 +68,8 @@ internal sealed class RunOptions
 
     private readonly Option<string?> _perImage = new("--per-image") { Description = "Write each pair's result here, one JSON object a line in pair order (image, prediction, pixels, confusion cells, mean_iou, pixel_accuracy); the report gains worst_images.", HelpName = "FILE.jsonl" };
     private readonly Option<int> _worst = new("--worst") { Description = "With --per-image: how many images with the lowest mean IoU the report lists (0: none).", DefaultValueFactory = _ => DefaultWorst, HelpName = "K" };
+    private readonly Option<bool> _boundaryIou = new("--boundary-iou") { Description = "Also compute boundary IoU (Cheng et al., CVPR 2021): per_class[].boundary_iou and mean_boundary_iou." };
+    private readonly Option<double> _boundaryDilation = new("--boundary-dilation") { Description = "With --boundary-iou: the boundary width as a fraction of the image diagonal (d = max(1, round(ratio × diagonal)) pixels).", DefaultValueFactory = _ => RunRequest.DefaultBoundaryDilation, HelpName = "RATIO" };
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
     private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
@@ -130,6 +132,16 @@ internal sealed class RunOptions
         {
             if (v.GetValueOrDefault<int>() < 0) v.AddError("--worst must be 0 or more images");
         });
+        _boundaryDilation.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<double>() is var d && (!(d > 0) || double.IsInfinity(d)))
+                v.AddError($"--boundary-dilation must be a finite number > 0 (a fraction of the image diagonal), not {d}");
+        });
+        cmd.Validators.Add(v =>
+        {
+            if (v.GetResult(_boundaryDilation) is { Implicit: false } && !v.GetValue(_boundaryIou))
+                v.AddError("--boundary-dilation needs --boundary-iou");
+        });
         cmd.Validators.Add(v =>
         {
             if (v.GetResult(_worst) is { Implicit: false } && v.GetValue(_perImage) is null)
@@ -139,7 +151,7 @@ internal sealed class RunOptions
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
                      _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _maxBad, _json, _quiet, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
-                     _shape, _dtype, _perImage, _worst,
+                     _shape, _dtype, _perImage, _worst, _boundaryIou, _boundaryDilation,
                  })
             cmd.Options.Add(o);
     }
@@ -171,6 +183,7 @@ internal sealed class RunOptions
             Shape = r.GetValue(_shape),
             DType = r.GetValue(_dtype),
             PerImage = r.GetValue(_perImage) is not null,
+            BoundaryDilation = r.GetValue(_boundaryIou) ? r.GetValue(_boundaryDilation) : null,
         },
         PerImage = r.GetValue(_perImage),
         Worst = r.GetValue(_worst),

@@ -77,6 +77,8 @@ internal static class RunSpecJson
                 "dtype" => r with { DType = Text(v, p.Name) },
                 "skip_bad" => r with { SkipBad = v.GetBoolean() },
                 "allow_duplicate_files" => r with { AllowDuplicateFiles = v.GetBoolean() },
+                "boundary_iou" => r with { BoundaryDilation = v.GetBoolean() ? r.BoundaryDilation ?? RunRequest.DefaultBoundaryDilation : null },
+                "boundary_dilation" => r with { BoundaryDilation = v.GetDouble() },
                 _ => throw new InvalidRunSpecException($"unknown field \"{p.Name}\""),
             };
         }
@@ -88,6 +90,12 @@ internal static class RunSpecJson
                        || r.DType is not null || r.SkipBad || r.AllowDuplicateFiles))
             throw new InvalidRunSpecException("layout, suffixes, shape, dtype, skip_bad and allow_duplicate_files are options of a run over files (\"gt\" and \"pred\")");
         if (!files) r = r with { Partitions = r.Partitions ?? 1 };
+        // Ingest runs take label batches, which carry no image shape: boundary IoU (whole 2-D
+        // images) is computed only for runs over files (evaluate, submit, POST /runs with gt and pred).
+        if (!files && r.BoundaryDilation is not null)
+            throw new InvalidRunSpecException(
+                "boundary_iou is not available for ingest runs: their label batches carry no image shape; " +
+                "give \"gt\" and \"pred\" (a run over files), or evaluate or submit the files with --boundary-iou");
         if (r.Partitions is not null and (< 1 or > MaxPartitions))
             throw new InvalidRunSpecException($"partitions is {r.Partitions}: it must be between 1 and {MaxPartitions}");
         return r;

@@ -66,14 +66,21 @@ internal static class ReportFormats
         w.WriteEndArray();
     }
 
-    /// <summary>Per-class CSV: id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives.</summary>
+    /// <summary>
+    /// Per-class CSV: id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives,
+    /// plus boundary_iou,boundary_intersection,boundary_union in boundary IoU runs.
+    /// </summary>
     public static string Csv(MetricReport r)
     {
-        var sb = new StringBuilder("id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives\n");
+        var b = r.Boundary;
+        var sb = new StringBuilder("id,name,iou,accuracy,precision,dice,f_beta,support,predicted,true_positives"
+            + (b is null ? "" : ",boundary_iou,boundary_intersection,boundary_union") + "\n");
         foreach (var m in r.PerClass)
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"{m.Id},{CsvField(m.Name)},{Num(m.Iou)},{Num(m.Accuracy)},{Num(m.Precision)},{Num(m.Dice)},{Num(m.FBeta)},{m.Support},{m.Predicted},{m.TruePositives}\n");
+                $"{m.Id},{CsvField(m.Name)},{Num(m.Iou)},{Num(m.Accuracy)},{Num(m.Precision)},{Num(m.Dice)},{Num(m.FBeta)},{m.Support},{m.Predicted},{m.TruePositives}");
+            if (b is not null) sb.Append(CultureInfo.InvariantCulture, $",{Num(b.Iou(m.Id))},{b.Intersection[m.Id]},{b.Union[m.Id]}");
+            sb.Append('\n');
         }
         return sb.ToString();
     }

@@ -28,7 +28,8 @@ internal static partial class RunIds
     /// A hash of everything that decides the result: spec, partitions and their pairs, and whether
     /// per-image results are recorded (only hashed when they are, so other runs keep their fingerprints).
     /// </summary>
-    public static string Fingerprint(RunSpec spec, IEnumerable<PartitionAssignment> partitions, bool perImage = false)
+    public static string Fingerprint(RunSpec spec, IEnumerable<PartitionAssignment> partitions, bool perImage = false,
+        double? boundaryDilation = null)
     {
         var w = new WireWriter();
         w.Spec(spec);
@@ -43,6 +44,11 @@ internal static partial class RunIds
             });
         }
         if (perImage) w.String("per-image");
+        if (boundaryDilation is { } d) // boundary IoU runs only, so other runs keep their fingerprints
+        {
+            w.String("boundary-iou");
+            w.Double(d);
+        }
         return Convert.ToHexString(SHA256.HashData(w.ToArray()))[..32].ToLowerInvariant();
     }
 }

@@ -15,7 +15,11 @@ internal sealed class RunRejectedException(string reason) : EvaluatorException(r
 /// <param name="PerImage">Record every pair's own result (per-image runs), named relative to <paramref name="Roots"/>.</param>
 internal sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, ImmutableArray<FilePair> Pairs,
     long ExpectedPixels, int? Partitions, bool SkipBad, string? Notice = null, bool PerImage = false,
-    (string GroundTruth, string Prediction) Roots = default);
+    (string GroundTruth, string Prediction) Roots = default)
+{
+    /// <summary>Boundary IoU runs: the dilation ratio (null: no boundary IoU).</summary>
+    public double? BoundaryDilation { get; init; }
+}
 
 /// <summary>
 /// Starts (or resumes) runs: over files (evaluate, submit: discover the pairs, partition them,
@@ -28,6 +32,8 @@ internal static class RunLauncher
     {
         var spec = RunSpecBuilder.Build(request);
         var raw = RunSpecBuilder.Raw(request);
+        if (request.BoundaryDilation is { } dilation && (!(dilation > 0) || double.IsInfinity(dilation)))
+            throw new InvalidRunSpecException($"boundary dilation is {dilation}: it must be a finite number > 0");
         var runId = request.RunId ?? RunIds.New();
         RunIds.Validate(runId);
         var directories = Directory.Exists(request.GroundTruth) && Directory.Exists(request.Prediction);
@@ -60,7 +66,10 @@ internal static class RunLauncher
         if (directories && PairingCheck.TooFewPairs(pairs.Length, pairs.Count(p => p.Prediction.Length == 0)))
             throw new InvalidRunSpecException(PairingCheck.Explain(request.GroundTruth, request.Prediction, options, layout));
         return new RunPlan(runId, spec, raw, pairs, PairDiscovery.ExpectedPixels(pairs, raw), request.Partitions,
-            request.SkipBad, notice, request.PerImage, (Root(request.GroundTruth), Root(request.Prediction)));
+            request.SkipBad, notice, request.PerImage, (Root(request.GroundTruth), Root(request.Prediction)))
+        {
+            BoundaryDilation = request.BoundaryDilation,
+        };
     }
 
     /// <summary>The directory a per-image file names a run's files relative to: --gt (--pred) itself, or a single file's directory.</summary>
@@ -87,8 +96,9 @@ internal static class RunLauncher
         var partitions = PairDiscovery.Partition(plan.Pairs, count, node.Settings.BatchPixels, plan.Raw);
         CheckMemory(node.Settings, plan.Spec, partitions.Length);
         return new StartRun(plan.RunId, plan.Spec, partitions, plan.ExpectedPixels,
-            RunIds.Fingerprint(plan.Spec, partitions, plan.PerImage), plan.SkipBad, Stamps: Stamps(partitions), PerImage: plan.PerImage)
+            RunIds.Fingerprint(plan.Spec, partitions, plan.PerImage, plan.BoundaryDilation), plan.SkipBad, Stamps: Stamps(partitions), PerImage: plan.PerImage)
         {
+            BoundaryDilation = plan.BoundaryDilation,
             GroundTruthRoot = plan.PerImage ? plan.Roots.GroundTruth ?? "" : "",
             PredictionRoot = plan.PerImage ? plan.Roots.Prediction ?? "" : "",
         };

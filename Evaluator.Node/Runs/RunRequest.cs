@@ -65,6 +65,12 @@ internal sealed record RunRequest
     /// <summary>Record every pair's own result (the per-image JSONL file, the report's worst images).</summary>
     public bool PerImage { get; init; }
 
+    /// <summary>The paper's default dilation ratio of boundary regions (Cheng et al., CVPR 2021).</summary>
+    public const double DefaultBoundaryDilation = 0.02;
+
+    /// <summary>Boundary IoU: the dilation ratio (d = max(1, round(ratio × image diagonal))); null: not computed.</summary>
+    public double? BoundaryDilation { get; init; }
+
     /// <summary>Count a physical file once per name it is found under (refused by default: see PairDiscovery).</summary>
     public bool AllowDuplicateFiles { get; init; }
 

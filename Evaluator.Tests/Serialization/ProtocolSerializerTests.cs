@@ -118,7 +118,7 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
         Assert.Equal(snapshot, _serializer.FromBinary(w.ToArray(), "S-C"));
 
         // The new manifests append the stamps after the old layout.
-        Assert.Equal("E-RS3", _serializer.Manifest(new RunStarted(Stamped)));
+        Assert.Equal("E-RS4", _serializer.Manifest(new RunStarted(Stamped)));
         Assert.StartsWith(Convert.ToHexString(startBytes), Convert.ToHexString(_serializer.ToBinary(new RunStarted(Stamped))));
     }
 
