@@ -194,7 +194,7 @@ public sealed class HttpApiTests(HttpNode fixture) : IClassFixture<HttpNode>
         await Expect(await _http.PostAsync("/runs", Json("{\"num_classes\": 3, \"colour\": 1}")), HttpStatusCode.BadRequest, "unknown field");
         await Expect(await _http.PostAsync("/runs", Json("not json")), HttpStatusCode.BadRequest, "bad run spec");
         await Expect(await _http.PostAsync("/runs", Json("{\"num_classes\": 3, \"boundary_iou\": true}")), HttpStatusCode.BadRequest,
-            "boundary_iou is not available for runs created by POST /runs");
+            "boundary_iou is not available for ingest runs");
         await Expect(await _http.PostAsync("/runs", Json("{\"num_classes\": 3, \"run_id\": \"a/b\"}")), HttpStatusCode.BadRequest, "run id");
         await Expect(await _http.PostAsync("/runs", Json($"{{\"num_classes\": 4, \"run_id\": \"{run}\"}}")), HttpStatusCode.Conflict, "different spec");
         await Expect(await _http.GetAsync("/runs/nope-123/snapshot"), HttpStatusCode.NotFound, "nope-123");
