@@ -6,8 +6,8 @@ using Evaluator.Node.Runs;
 namespace Evaluator.Node.Cli;
 
 /// <summary>
-/// The statistics options shared by <c>bootstrap</c> and <c>compare</c> (and, once --per-image is
-/// there, <c>evaluate</c>): --bootstrap B, --seed S, --confidence C; and the class options that
+/// The statistics options shared by <c>bootstrap</c> and <c>compare</c> (<c>evaluate</c> and
+/// <c>submit</c> have their own, off by default: <see cref="RunOptions"/>): --bootstrap B, --seed S, --confidence C; and the class options that
 /// name and select classes of a per-image file: --classes, --class-names, --target-classes.
 /// </summary>
 internal sealed class BootstrapArguments

@@ -130,6 +130,7 @@ internal static class EvaluateCommand
 
         var counting = clock.Elapsed; // the throughput's time: the per-image file is timed apart
         IReadOnlyList<Evaluator.Messages.WorstImage>? worst = null;
+        Evaluator.Messages.BootstrapIntervals? intervals = null;
         if (o.PerImage is { } perImagePath)
         {
             var writing = System.Diagnostics.Stopwatch.StartNew();
@@ -163,8 +164,24 @@ internal static class EvaluateCommand
                 errors.MarkupLine($"[red]error:[/] {Markup.Escape($"--per-image '{perImagePath}': {e.Message}")}");
                 return EvaluatorCli.ExitFailure;
             }
+            if (o.Bootstrap is { } bootstrap)
+            {
+                // Resampled from the file just written (its images must add up to the report's matrix), as `bootstrap` does.
+                try
+                {
+                    var resampling = System.Diagnostics.Stopwatch.StartNew();
+                    intervals = Bootstrap.Apply(final.ToReport(), perImagePath, bootstrap).Bootstrap;
+                    console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                        $"bootstrap: {bootstrap.Resamples:N0} resamples (seed {bootstrap.Seed}) in {resampling.Elapsed.TotalSeconds:F2} s")));
+                }
+                catch (PerImageFormatException e)
+                {
+                    errors.MarkupLine($"[red]error:[/] {Markup.Escape($"--bootstrap: {e.Message}")}");
+                    return EvaluatorCli.ExitFailure;
+                }
+            }
         }
-        var reportModel = final.ToReport() with { WorstImages = worst is null ? null : [.. worst] };
+        var reportModel = final.ToReport() with { WorstImages = worst is null ? null : [.. worst], Bootstrap = intervals };
         ReportOutput.PrintTable(console, reportModel);
         ReportOutput.PrintWorstImages(console, reportModel.WorstImages);
         ReportOutput.PrintBadPairs(errors, final.BadPairs);
@@ -185,9 +202,9 @@ internal static class EvaluateCommand
         }
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"peak memory: {PeakMemory.Bytes() / (1024 * 1024):N0} MiB")));
-        if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final, worst: worst), cancel);
+        if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final, worst: worst, bootstrap: intervals), cancel);
         if (o.Csv is not null) await File.WriteAllTextAsync(o.Csv, ReportFormats.Csv(reportModel), cancel);
-        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final, worst: worst));
+        if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final, worst: worst, bootstrap: intervals));
 
         if (final.Status == RunStatus.Failed)
         {

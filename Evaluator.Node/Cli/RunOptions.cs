@@ -27,6 +27,9 @@ internal sealed record EvaluateOptions
     /// <summary>--worst: how many of the lowest-mean-IoU images the report lists (per-image runs).</summary>
     public int Worst { get; init; } = RunOptions.DefaultWorst;
 
+    /// <summary>--bootstrap B [--seed S] [--confidence C]: intervals from the per-image file (null: none).</summary>
+    public BootstrapOptions? Bootstrap { get; init; }
+
     /// <summary>How many skipped pairs (--skip-bad) still exit 0.</summary>
     public MaxBad MaxBad { get; init; } = MaxBad.None;
 }
@@ -70,6 +73,9 @@ internal sealed class RunOptions
     private readonly Option<int> _worst = new("--worst") { Description = "With --per-image: how many images with the lowest mean IoU the report lists (0: none).", DefaultValueFactory = _ => DefaultWorst, HelpName = "K" };
     private readonly Option<bool> _boundaryIou = new("--boundary-iou") { Description = "Also compute boundary IoU (Cheng et al., CVPR 2021): per_class[].boundary_iou and mean_boundary_iou." };
     private readonly Option<double> _boundaryDilation = new("--boundary-dilation") { Description = "With --boundary-iou: the boundary width as a fraction of the image diagonal (d = max(1, round(ratio × diagonal)) pixels).", DefaultValueFactory = _ => RunRequest.DefaultBoundaryDilation, HelpName = "RATIO" };
+    private readonly Option<int> _bootstrap = new("--bootstrap") { Description = "With --per-image: B resamples of the images for confidence intervals of the IoUs (0: none).", DefaultValueFactory = _ => 0, HelpName = "B" };
+    private readonly Option<long> _seed = new("--seed") { Description = "With --bootstrap: seed of the resampling (the same seed gives the same intervals).", DefaultValueFactory = _ => BootstrapOptions.DefaultSeed, HelpName = "S" };
+    private readonly Option<double> _confidence = new("--confidence") { Description = "With --bootstrap: confidence level of the percentile intervals, in (0, 1).", DefaultValueFactory = _ => BootstrapOptions.DefaultConfidence, HelpName = "C" };
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
     private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
@@ -142,16 +148,31 @@ internal sealed class RunOptions
             if (v.GetResult(_boundaryDilation) is { Implicit: false } && !v.GetValue(_boundaryIou))
                 v.AddError("--boundary-dilation needs --boundary-iou");
         });
+        _bootstrap.Validators.Add(v =>
+        {
+            var n = v.GetValueOrDefault<int>();
+            if (n is < 0 or > BootstrapOptions.MaxResamples)
+                v.AddError($"--bootstrap {n}: the number of resamples must be between 1 and {BootstrapOptions.MaxResamples:N0} (0: none)");
+        });
+        _confidence.Validators.Add(v =>
+        {
+            var c = v.GetValueOrDefault<double>();
+            if (!(c is > 0 and < 1)) v.AddError($"--confidence {c.ToString(System.Globalization.CultureInfo.InvariantCulture)}: must be strictly between 0 and 1 (e.g. 0.95)");
+        });
         cmd.Validators.Add(v =>
         {
             if (v.GetResult(_worst) is { Implicit: false } && v.GetValue(_perImage) is null)
                 v.AddError("--worst needs --per-image FILE.jsonl: the worst images come from the per-image results");
+            if (v.GetValue(_bootstrap) > 0 && v.GetValue(_perImage) is null)
+                v.AddError("--bootstrap needs --per-image FILE.jsonl: the images are resampled from the per-image results");
+            if (v.GetValue(_bootstrap) == 0 && (v.GetResult(_seed) is { Implicit: false } || v.GetResult(_confidence) is { Implicit: false }))
+                v.AddError("--seed and --confidence go with --bootstrap B (B > 0 resamples)");
         });
         foreach (var o in new Option[]
                  {
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
                      _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _maxBad, _json, _quiet, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
-                     _shape, _dtype, _perImage, _worst, _boundaryIou, _boundaryDilation,
+                     _shape, _dtype, _perImage, _worst, _boundaryIou, _boundaryDilation, _bootstrap, _seed, _confidence,
                  })
             cmd.Options.Add(o);
     }
@@ -187,6 +208,7 @@ internal sealed class RunOptions
         },
         PerImage = r.GetValue(_perImage),
         Worst = r.GetValue(_worst),
+        Bootstrap = r.GetValue(_bootstrap) is > 0 and var b ? new BootstrapOptions(b, r.GetValue(_seed), r.GetValue(_confidence)) : null,
         Report = r.GetValue(_report),
         Csv = r.GetValue(_csv),
         DataDir = r.GetValue(_dataDir),

@@ -148,7 +148,30 @@
     document.querySelector('#worst-images tbody').replaceChildren(...rows);
     $('images-jsonl').href = base + '/images.jsonl';
     $('worst-card').classList.remove('hidden');
+    loadCompareChoices();
   }
+
+  // "Compare with…": the node's other runs; the compare page says so for a run without per-image results (409).
+  let compareListed = false;
+  async function loadCompareChoices() {
+    if (compareListed) return;
+    compareListed = true;
+    try {
+      const res = await fetch('/runs', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (!res.ok) return;
+      const others = (await res.json()).filter((r) => r.run_id !== runId);
+      $('compare-with').append(...others.map((r) => E.el('option', { value: r.run_id, text: r.run_id })));
+    } catch (e) {
+      // the list is a convenience: /compare?a=..&b=.. works without it
+    }
+  }
+
+  $('compare-with').addEventListener('change', (ev) => {
+    const other = ev.target.value;
+    const link = $('compare-link');
+    link.classList.toggle('hidden', !other);
+    if (other) link.href = '/compare?a=' + encodeURIComponent(runId) + '&b=' + encodeURIComponent(other);
+  });
 
   function renderProgress(s) {
     const p = s.pixels;

@@ -35,7 +35,7 @@ internal sealed class HttpApi : IRunningFrontEnd
 
     public string Description => $"http api and dashboard at {Address}";
 
-    /// <param name="perImage">Where runs' per-image results come from (GET /compare); none by default.</param>
+    /// <param name="perImage">Where runs' per-image results come from (GET /compare); by default the node's journal.</param>
     public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings, IPerImageRuns? perImage = null)
     {
         var config = node.System.Settings.Config;
@@ -65,7 +65,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         builder.Services.AddProblemDetails();
         var app = builder.Build();
         var api = new HttpApi(app);
-        Map(app, node, settings, api, MetricsSettings.From(config), perImage ?? new NoPerImageRuns());
+        Map(app, node, settings, api, MetricsSettings.From(config), perImage ?? new JournalPerImageRuns(node));
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;

@@ -13,9 +13,8 @@ internal static class Bootstrap
 {
     /// <summary>
     /// The report with <see cref="MetricReport.Bootstrap"/> set, from the per-image file the run
-    /// wrote. The file must add up to the report's matrix exactly, else it is refused (exit 3).
+    /// wrote (evaluate and submit with --per-image --bootstrap). The file must add up to the report's matrix exactly, else it is refused.
     /// </summary>
-    // TODO(per-image wiring): evaluate calls this after writing --per-image, with --bootstrap/--seed/--confidence.
     public static MetricReport Apply(MetricReport report, string perImageFile, BootstrapOptions options)
     {
         var (stats, matrix, _) = Load(perImageFile, report.Spec.NumClasses);

@@ -7,7 +7,7 @@ internal sealed record PerImageSource(string Name, Func<Stream> Open, RunSpec? S
 
 /// <summary>
 /// Where the per-image results of a run come from, for <c>GET /compare</c>. The runs record
-/// their per-image file (<c>--per-image</c>); until a run has one, the answer is null.
+/// their per-image rows in the journal (<c>--per-image</c>); a run without them answers null.
 /// </summary>
 internal interface IPerImageRuns
 {
@@ -15,8 +15,7 @@ internal interface IPerImageRuns
     ValueTask<PerImageSource?> FindAsync(string runId, CancellationToken cancel);
 }
 
-/// <summary>No run has per-image results (the default until runs record their file).</summary>
-// TODO(per-image wiring): replace with the runs' own per-image files once the per-image branch records them.
+/// <summary>No run has per-image results (for tests; a node's API reads its journal: <see cref="JournalPerImageRuns"/>).</summary>
 internal sealed class NoPerImageRuns : IPerImageRuns
 {
     public ValueTask<PerImageSource?> FindAsync(string runId, CancellationToken cancel) => ValueTask.FromResult<PerImageSource?>(null);

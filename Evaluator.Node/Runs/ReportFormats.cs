@@ -10,17 +10,19 @@ internal static class ReportFormats
 {
     /// <summary>The report JSON of DESIGN.md, plus the pairs skipped with --skip-bad and the run status.</summary>
     /// <param name="worst">Per-image runs: the report's <c>worst_images</c> (null: none, the field is left out).</param>
-    public static string Json(RunSnapshot s, bool indented = true, IReadOnlyList<WorstImage>? worst = null) =>
-        Encoding.UTF8.GetString(JsonBytes(s, indented, sparseMatrix: false, worst));
+    /// <param name="bootstrap">Runs with <c>--bootstrap</c>: the report's <c>bootstrap</c> intervals (null: left out).</param>
+    public static string Json(RunSnapshot s, bool indented = true, IReadOnlyList<WorstImage>? worst = null, BootstrapIntervals? bootstrap = null) =>
+        Encoding.UTF8.GetString(JsonBytes(s, indented, sparseMatrix: false, worst, bootstrap));
 
     /// <summary>
     /// The report JSON as UTF-8. With <paramref name="sparseMatrix"/> the matrix is
     /// <c>confusion_cells</c> (nonzero cells as [row, column, count]) instead of the dense
     /// <c>confusion_matrix</c>: what the event stream sends, since a many-class matrix is mostly zeros.
     /// </summary>
-    public static byte[] JsonBytes(RunSnapshot s, bool indented, bool sparseMatrix, IReadOnlyList<WorstImage>? worst = null)
+    public static byte[] JsonBytes(RunSnapshot s, bool indented, bool sparseMatrix, IReadOnlyList<WorstImage>? worst = null,
+        BootstrapIntervals? bootstrap = null)
     {
-        var report = worst is null ? s.ToReport() : s.ToReport() with { WorstImages = [.. worst] };
+        var report = (worst is null ? s.ToReport() : s.ToReport() with { WorstImages = [.. worst] }) with { Bootstrap = bootstrap };
         using var stream = new MemoryStream();
         using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = indented }))
         {

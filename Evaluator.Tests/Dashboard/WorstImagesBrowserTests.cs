@@ -57,6 +57,15 @@ public sealed class WorstImagesBrowserTests
             Assert.Equal(expected.Select(e => e.Iou!.Value.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
                 shown.Select(s => s.Item2));
 
+            // "Compare with…": choosing another run links to its comparison with this one.
+            var href = await browser.WaitForAsync("""
+                (() => { const s = document.getElementById('compare-with');
+                  if (![...s.options].some(o => o.value === 'plain-page')) return null;
+                  s.value = 'plain-page'; s.dispatchEvent(new Event('change'));
+                  return document.getElementById('compare-link').getAttribute('href'); })()
+                """, v => v.ValueKind == JsonValueKind.String, Wait, "the compare-with choice");
+            Assert.Equal("/compare?a=worst-page&b=plain-page", href.GetString());
+
             // A run without per-image results: the page shows no worst-images table.
             await browser.NavigateAsync(new Uri(http.Api.Address, "runs/plain-page").ToString(), Wait);
             await browser.WaitForAsync("document.getElementById('status').textContent", v => v.GetString() == "completed", Wait, "status completed");

@@ -25,6 +25,7 @@ public sealed partial class ClusterProcessTests
         [
             "submit", "--gt", ds.GroundTruthDir, "--pred", ds.PredictionDir, "--classes", $"{Classes}", "--ignore", "255",
             "--partitions", $"{Partitions}", "--run-id", runId, "--report", report, "--per-image", images,
+            "--bootstrap", "100", "--seed", "3",
         ];
         // The client reads the per-image rows from the cluster's journal: it gets the workers' journal settings.
         var env = SubmitEnvironment(string.Join(",", nodes.Select(n => n.Address)), Path.Combine(_dir, "journal"));
@@ -58,5 +59,11 @@ public sealed partial class ClusterProcessTests
             Assert.Equal(recount.Pixels, l.Pixels);
         }
         Assert.Equal(ds.Recount(spec).Matrix, PerImageLine.Sum(lines, Classes));
+        // submit --bootstrap: the report carries the intervals resampled from that file.
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+        var b = json.RootElement.GetProperty("bootstrap");
+        Assert.Equal(100, b.GetProperty("resamples").GetInt32());
+        Assert.Equal(3, b.GetProperty("seed").GetInt64());
+        Assert.Equal(Classes, b.GetProperty("per_class_iou").GetArrayLength());
     }
 }
