@@ -50,15 +50,28 @@ internal static class ServeCommand
         var log = logging.CreateLogger("Evaluator.Serve");
         log.LogInformation("evaluator node joining the cluster ({Discovery})", ClusterDiscovery.Describe(config));
         EvaluatorNode node;
+        // The HTTP server answers from the moment the ActorSystem exists (liveness 200, readiness
+        // 503 "joining"): a join may take minutes, and a liveness probe must not kill a joining pod.
+        IRunningFrontEnd? joining = null;
         try
         {
             // SIGTERM and Ctrl-C cancel the join too (Interrupt is registered before any command starts).
-            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel, logging);
+            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel, logging,
+                frontEnd is null ? null : async system =>
+                {
+                    joining = await frontEnd.StartJoiningAsync(system, config);
+                    if (joining is not null) log.LogInformation("{FrontEnd}", joining.Description);
+                });
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             log.LogInformation("evaluator node stopped while joining the cluster ({Signal})", EvaluatorCli.Interrupt?.SignalName ?? "cancelled");
             return EvaluatorCli.ExitOk;
+        }
+        finally
+        {
+            // Up (the full API takes the URL over next) or failed: the joining server stops either way.
+            if (joining is not null) await joining.DisposeAsync();
         }
         var cluster = Cluster.Get(node.System);
         fields.Node = cluster.SelfAddress.ToString();

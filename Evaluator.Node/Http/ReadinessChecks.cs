@@ -60,3 +60,17 @@ internal sealed class ShardingCheck(ActorSystem system) : IHealthCheck
             : HealthCheckResult.Unhealthy($"sharding regions not started: {string.Join(", ", missing)}"));
     }
 }
+
+/// <summary>
+/// Readiness while <c>serve</c> joins the cluster (<see cref="JoiningApi"/>): never ready. Its
+/// reason says the node is joining and, once the join began, the member's status.
+/// </summary>
+internal sealed class JoiningCheck(ActorSystem system) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancel = default)
+    {
+        if (system.WhenTerminated.IsCompleted) return Task.FromResult(HealthCheckResult.Unhealthy("the actor system has stopped"));
+        var status = Cluster.Get(system).SelfMember.Status.ToString().ToLowerInvariant();
+        return Task.FromResult(HealthCheckResult.Unhealthy($"joining the cluster: member not up (member is {status})"));
+    }
+}

@@ -12,6 +12,13 @@ internal interface INodeFrontEnd
     /// <summary>Checks the front end's configuration before the node starts (throws ConfigurationException).</summary>
     void Check(Config config);
 
+    /// <summary>
+    /// Starts what answers while the node joins the cluster (liveness, readiness saying it is
+    /// joining, everything else "joining"), or returns null when no front end is configured.
+    /// Disposed when the node is up, just before <see cref="StartAsync"/>, or when the join fails.
+    /// </summary>
+    Task<IRunningFrontEnd?> StartJoiningAsync(Akka.Actor.ActorSystem system, Config config);
+
     /// <summary>Starts serving <paramref name="node"/>, or returns null when the configuration enables no front end.</summary>
     Task<IRunningFrontEnd?> StartAsync(EvaluatorNode node, Config config);
 }
