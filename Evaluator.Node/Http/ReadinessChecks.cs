@@ -42,7 +42,9 @@ internal sealed class JournalCheck(ActorSystem system, TimeSpan timeout) : IHeal
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"journal unreachable: {(e.InnerException ?? e).Message}");
+            // The driver's own error (a refused connection, a reset), not the wrappers around it.
+            var cause = e.GetBaseException();
+            return HealthCheckResult.Unhealthy($"journal unreachable: {cause.GetType().Name}: {cause.Message}");
         }
     }
 }

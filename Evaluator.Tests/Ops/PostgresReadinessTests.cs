@@ -59,6 +59,45 @@ public sealed class PostgresReadinessTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Readyz_is_503_saying_the_journal_did_not_answer_in_time_while_postgresql_accepts_but_never_answers()
+    {
+        var real = new DbConnectionStringBuilder { ConnectionString = Journals.PostgresConnection };
+        var host = real.TryGetValue("Host", out var h) ? $"{h}" : "127.0.0.1";
+        var port = real.TryGetValue("Port", out var p) ? int.Parse($"{p}") : 5432;
+        using var forwarder = new TcpForwarder(host, port);
+        forwarder.Start();
+        real["Host"] = "127.0.0.1";
+        real["Port"] = forwarder.Port;
+        var journalTimeout = TimeSpan.FromSeconds(2);
+        var node = new HttpNode(null, 1 << 20, o => o.Add(Journals.Overrides(Journals.Postgres))
+            .Set("akka.persistence.journal.sql.connection-string", real.ConnectionString)
+            .Set("evaluator.health.journal-timeout", $"{journalTimeout.TotalSeconds}s"));
+        await node.InitializeAsync();
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Get(node.Client, "/readyz")).Status);
+            // A partition: the node's connections are cut, new ones are accepted and never answered.
+            forwarder.Stop();
+            forwarder.StartBlackHole();
+            var clock = Stopwatch.StartNew();
+            var down = await Poll.UntilAsync(() => Get(node.Client, "/readyz"), r => r.Body.Contains("no answer within"),
+                journalTimeout * 3, "/readyz with PostgreSQL not answering");
+            output.WriteLine($"'no answer' after {clock.Elapsed.TotalSeconds:F2} s: {down.Body}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+            Assert.Contains("journal: journal unreachable: no answer within 2 s", down.Body);
+
+            forwarder.Stop();
+            forwarder.Start();
+            await Poll.UntilAsync(() => Get(node.Client, "/readyz"), r => r.Status == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30), "/readyz with PostgreSQL back");
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
     private static async Task<(HttpStatusCode Status, string Body)> Get(HttpClient http, string path)
     {
         using var r = await http.GetAsync(path);

@@ -15,6 +15,7 @@ internal sealed class TcpForwarder : IDisposable
     private readonly int _targetPort;
     private readonly List<TcpClient> _open = [];
     private TcpListener? _listener;
+    private bool _blackHole;
     private CancellationTokenSource? _stop;
 
     public TcpForwarder(string targetHost, int targetPort)
@@ -30,8 +31,14 @@ internal sealed class TcpForwarder : IDisposable
     /// <summary>The loopback port clients connect to.</summary>
     public int Port { get; }
 
-    public void Start()
+    public void Start() => Listen(blackHole: false);
+
+    /// <summary>Accepts connections and never answers (a server behind a partition): clients wait for their own timeouts.</summary>
+    public void StartBlackHole() => Listen(blackHole: true);
+
+    private void Listen(bool blackHole)
     {
+        _blackHole = blackHole;
         _stop = new CancellationTokenSource();
         _listener = new TcpListener(IPAddress.Loopback, Port);
         // The connections it closed linger in TIME_WAIT on this port: rebinding must not wait for them.
@@ -81,6 +88,7 @@ internal sealed class TcpForwarder : IDisposable
         }
         try
         {
+            if (_blackHole) await Task.Delay(Timeout.Infinite, stop);
             await server.ConnectAsync(_targetHost, _targetPort, stop);
             var a = client.GetStream();
             var b = server.GetStream();
