@@ -65,13 +65,14 @@ internal static class ServeCommand
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            if (joining is not null) await joining.DisposeAsync();
             log.LogInformation("evaluator node stopped while joining the cluster ({Signal})", EvaluatorCli.Interrupt?.SignalName ?? "cancelled");
             return EvaluatorCli.ExitOk;
         }
-        finally
+        catch
         {
-            // Up (the full API takes the URL over next) or failed: the joining server stops either way.
             if (joining is not null) await joining.DisposeAsync();
+            throw;
         }
         var cluster = Cluster.Get(node.System);
         fields.Node = cluster.SelfAddress.ToString();
@@ -79,12 +80,17 @@ internal static class ServeCommand
         IRunningFrontEnd? served = null;
         try
         {
-            if (frontEnd is not null) served = await frontEnd.StartAsync(node, config);
+            // The full front end stops the joining server just before it binds the URL.
+            if (frontEnd is not null) served = await frontEnd.StartAsync(node, config, joining);
         }
         catch (Akka.Configuration.ConfigurationException)
         {
             await CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
             throw;
+        }
+        finally
+        {
+            if (joining is not null) await joining.DisposeAsync(); // no-op once the full front end stopped it
         }
         await using var servedScope = served;
         if (served is not null) log.LogInformation("{FrontEnd}", served.Description);

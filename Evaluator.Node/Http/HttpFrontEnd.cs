@@ -23,13 +23,13 @@ internal sealed class HttpFrontEnd : INodeFrontEnd
         }
     }
 
-    public async Task<IRunningFrontEnd?> StartAsync(EvaluatorNode node, Config config)
+    public async Task<IRunningFrontEnd?> StartAsync(EvaluatorNode node, Config config, IRunningFrontEnd? joining)
     {
         var http = HttpSettings.From(config);
         if (!http.Enabled) return null;
         try
         {
-            return await HttpApi.StartAsync(node, http);
+            return await HttpApi.StartAsync(node, http, beforeListening: joining is null ? null : joining.DisposeAsync);
         }
         catch (IOException e)
         {

@@ -18,6 +18,7 @@ namespace Evaluator.Node.Http;
 internal sealed class JoiningApi : IRunningFrontEnd
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private JoiningApi(WebApplication app, Uri address)
     {
@@ -49,8 +50,10 @@ internal sealed class JoiningApi : IRunningFrontEnd
         return new JoiningApi(app, new Uri(addresses.First()));
     }
 
+    /// <summary>Stops it; again: nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
