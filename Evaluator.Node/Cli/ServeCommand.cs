@@ -50,15 +50,29 @@ internal static class ServeCommand
         var log = logging.CreateLogger("Evaluator.Serve");
         log.LogInformation("evaluator node joining the cluster ({Discovery})", ClusterDiscovery.Describe(config));
         EvaluatorNode node;
+        // The HTTP server answers from the moment the ActorSystem exists (liveness 200, readiness
+        // 503 "joining"): a join may take minutes, and a liveness probe must not kill a joining pod.
+        IRunningFrontEnd? joining = null;
         try
         {
             // SIGTERM and Ctrl-C cancel the join too (Interrupt is registered before any command starts).
-            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel, logging);
+            node = await EvaluatorNode.StartAsync(config, TimeSpan.FromMinutes(5), cancel, logging,
+                frontEnd is null ? null : async system =>
+                {
+                    joining = await frontEnd.StartJoiningAsync(system, config);
+                    if (joining is not null) log.LogInformation("{FrontEnd}", joining.Description);
+                });
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            if (joining is not null) await joining.DisposeAsync();
             log.LogInformation("evaluator node stopped while joining the cluster ({Signal})", EvaluatorCli.Interrupt?.SignalName ?? "cancelled");
             return EvaluatorCli.ExitOk;
+        }
+        catch
+        {
+            if (joining is not null) await joining.DisposeAsync();
+            throw;
         }
         var cluster = Cluster.Get(node.System);
         fields.Node = cluster.SelfAddress.ToString();
@@ -66,12 +80,17 @@ internal static class ServeCommand
         IRunningFrontEnd? served = null;
         try
         {
-            if (frontEnd is not null) served = await frontEnd.StartAsync(node, config);
+            // The full front end stops the joining server just before it binds the URL.
+            if (frontEnd is not null) served = await frontEnd.StartAsync(node, config, joining);
         }
         catch (Akka.Configuration.ConfigurationException)
         {
             await CoordinatedShutdown.Get(node.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
             throw;
+        }
+        finally
+        {
+            if (joining is not null) await joining.DisposeAsync(); // no-op once the full front end stopped it
         }
         await using var servedScope = served;
         if (served is not null) log.LogInformation("{FrontEnd}", served.Description);

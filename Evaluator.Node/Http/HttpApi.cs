@@ -36,7 +36,12 @@ internal sealed class HttpApi : IRunningFrontEnd
     public string Description => $"http api and dashboard at {Address}";
 
     /// <param name="perImage">Where runs' per-image results come from (GET /compare); by default the node's journal.</param>
-    public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings, IPerImageRuns? perImage = null)
+    /// <param name="beforeListening">
+    /// Called once the app is built, just before Kestrel binds the URL (serve: stops the server
+    /// that answered while the node joined, so that the URL is refused only while Kestrel binds).
+    /// </param>
+    public static async Task<HttpApi> StartAsync(EvaluatorNode node, HttpSettings settings, IPerImageRuns? perImage = null,
+        Func<ValueTask>? beforeListening = null)
     {
         var config = node.System.Settings.Config;
         var builder = WebApplication.CreateSlimBuilder();
@@ -66,6 +71,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         var app = builder.Build();
         var api = new HttpApi(app);
         Map(app, node, settings, api, MetricsSettings.From(config), perImage ?? new JournalPerImageRuns(node));
+        if (beforeListening is not null) await beforeListening();
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;

@@ -42,7 +42,9 @@ internal sealed class JournalCheck(ActorSystem system, TimeSpan timeout) : IHeal
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"journal unreachable: {(e.InnerException ?? e).Message}");
+            // The driver's own error (a refused connection, a reset), not the wrappers around it.
+            var cause = e.GetBaseException();
+            return HealthCheckResult.Unhealthy($"journal unreachable: {cause.GetType().Name}: {cause.Message}");
         }
     }
 }
@@ -58,5 +60,19 @@ internal sealed class ShardingCheck(ActorSystem system) : IHealthCheck
         return Task.FromResult(missing.Count == 0
             ? HealthCheckResult.Healthy("sharding regions started")
             : HealthCheckResult.Unhealthy($"sharding regions not started: {string.Join(", ", missing)}"));
+    }
+}
+
+/// <summary>
+/// Readiness while <c>serve</c> joins the cluster (<see cref="JoiningApi"/>): never ready. Its
+/// reason says the node is joining and, once the join began, the member's status.
+/// </summary>
+internal sealed class JoiningCheck(ActorSystem system) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancel = default)
+    {
+        if (system.WhenTerminated.IsCompleted) return Task.FromResult(HealthCheckResult.Unhealthy("the actor system has stopped"));
+        var status = Cluster.Get(system).SelfMember.Status.ToString().ToLowerInvariant();
+        return Task.FromResult(HealthCheckResult.Unhealthy($"joining the cluster: member not up (member is {status})"));
     }
 }

@@ -51,8 +51,13 @@ internal sealed class EvaluatorNode : IAsyncDisposable
     /// (<see cref="OperationCanceledException"/>, <see cref="ClusterJoinTimeoutException"/>).
     /// </summary>
     /// <param name="logging">Where Akka's events go (<see cref="Logs.LoggingSetup"/>); none: human lines on stderr.</param>
+    /// <param name="systemCreated">
+    /// Called once the ActorSystem exists, before the node joins (serve: the HTTP server that
+    /// answers the probes while it joins). Throwing stops the node as a failed join does.
+    /// </param>
     public static async Task<EvaluatorNode> StartAsync(Config config, TimeSpan? joinTimeout = null,
-        CancellationToken cancel = default, Microsoft.Extensions.Logging.ILoggerFactory? logging = null)
+        CancellationToken cancel = default, Microsoft.Extensions.Logging.ILoggerFactory? logging = null,
+        Func<ActorSystem, Task>? systemCreated = null)
     {
         cancel.ThrowIfCancellationRequested();
         var settings = EvaluatorSettings.From(config);
@@ -62,6 +67,7 @@ internal sealed class EvaluatorNode : IAsyncDisposable
             logging is null ? Akka.Actor.Setup.ActorSystemSetup.Create(setup) : setup.And(new Logs.LoggingSetup(logging)));
         try
         {
+            if (systemCreated is not null) await systemCreated(system);
             var cluster = Cluster.Get(system);
             var worker = cluster.SelfRoles.Contains(WorkerRole);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -12,8 +12,16 @@ internal interface INodeFrontEnd
     /// <summary>Checks the front end's configuration before the node starts (throws ConfigurationException).</summary>
     void Check(Config config);
 
+    /// <summary>
+    /// Starts what answers while the node joins the cluster (liveness, readiness saying it is
+    /// joining, everything else "joining"), or returns null when no front end is configured.
+    /// Handed to <see cref="StartAsync"/> once the node is up, or disposed when the join fails.
+    /// </summary>
+    Task<IRunningFrontEnd?> StartJoiningAsync(Akka.Actor.ActorSystem system, Config config);
+
     /// <summary>Starts serving <paramref name="node"/>, or returns null when the configuration enables no front end.</summary>
-    Task<IRunningFrontEnd?> StartAsync(EvaluatorNode node, Config config);
+    /// <param name="joining">What <see cref="StartJoiningAsync"/> started: stopped (disposed) just before listening.</param>
+    Task<IRunningFrontEnd?> StartAsync(EvaluatorNode node, Config config, IRunningFrontEnd? joining);
 }
 
 /// <summary>A started front end: stops when disposed.</summary>
