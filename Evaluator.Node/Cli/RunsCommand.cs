@@ -63,7 +63,7 @@ internal static class RunsCommand
         JsonSerializer.Serialize(runs.Select(r => new Dictionary<string, object?>
         {
             ["run_id"] = r.RunId,
-            ["status"] = r.Status.ToString().ToLowerInvariant(),
+            ["status"] = r.StatusName,
             ["kind"] = r.Kind,
             ["pairs"] = r.Ingest ? null : r.Pairs,
             ["pairs_done"] = r.Ingest ? null : r.PairsDone,
@@ -100,7 +100,7 @@ internal static class RunsCommand
             var pixels = r.Ingest
                 ? string.Create(CultureInfo.InvariantCulture, $"{r.Pixels.Total:N0}")
                 : string.Create(CultureInfo.InvariantCulture, $"{r.Pixels.Total:N0}/{r.ExpectedPixels:N0}");
-            table.AddRow(Markup.Escape(r.RunId), r.Status.ToString().ToLowerInvariant(), done, pixels,
+            table.AddRow(Markup.Escape(r.RunId), r.StatusName, done, pixels,
                 ReportOutput.Fmt(r.MeanIou), Date(r.Created), Date(r.Finished), Markup.Escape(r.Error ?? ""));
         }
         console.Write(table);

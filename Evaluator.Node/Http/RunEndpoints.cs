@@ -68,7 +68,7 @@ internal static class RunEndpoints
             var runs = await catalog.ListAsync(cancel);
             return Results.Json(runs.Select(r => new
             {
-                run_id = r.RunId, status = r.Status.ToString().ToLowerInvariant(), pairs = r.Pairs, pairs_done = r.PairsDone,
+                run_id = r.RunId, status = r.StatusName, pairs = r.Pairs, pairs_done = r.PairsDone,
                 pixels = r.Pixels.Total, counted = r.Pixels.Counted, expected_pixels = r.ExpectedPixels, mean_iou = r.MeanIou,
                 bad_pairs = r.BadPairs, error = r.Error,
             }));

@@ -116,10 +116,20 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
         var runs = new List<RunSummary>();
         foreach (var id in ids.Order(StringComparer.Ordinal))
         {
-            var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
-                .Select(e => (WithoutImages(e.Event), Time: Time(e.Timestamp))).RunWith(Sink.Seq<(object, DateTimeOffset?)>(), mat)
-                .WaitAsync(cancel);
-            if (Fold(id["run-".Length..], events) is { } summary) runs.Add(summary);
+            var runId = id["run-".Length..];
+            try
+            {
+                var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
+                    .Select(e => (WithoutImages(e.Event), Time: Time(e.Timestamp))).RunWith(Sink.Seq<(object, DateTimeOffset?)>(), mat)
+                    .WaitAsync(cancel);
+                if (Fold(runId, events) is { } summary) runs.Add(summary);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !cancel.IsCancellationRequested)
+            {
+                // One run this node cannot read (a newer release's manifest, a damaged row) is listed
+                // as such; the journal's other runs are still listed.
+                runs.Add(RunSummary.OfUnreadable(runId, $"its journal events cannot be read by this node: {e.GetBaseException().Message}"));
+            }
         }
         return runs;
     }
