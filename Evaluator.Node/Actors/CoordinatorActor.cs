@@ -45,7 +45,7 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
         _settings = settings;
         _shards = shards;
         _mediator = mediator;
-        PersistenceId = "run-" + runId;
+        PersistenceId = EntityIds.RunPersistenceId(runId);
 
         Recover<RunStarted>(e => ApplyStart(e.Start));
         Recover<PartialRecorded>(e => ApplyPartial(e.Partial));

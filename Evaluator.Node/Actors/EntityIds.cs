@@ -9,6 +9,11 @@ internal static class EntityIds
     public const string CoordinatorRegion = "coordinator";
     public const string ShardRegion = "shard";
 
+    /// <summary>A run's coordinator persists under this prefix and the run id.</summary>
+    public const string RunPrefix = "run-";
+
+    public static string RunPersistenceId(string runId) => RunPrefix + runId;
+
     public static string Shard(string runId, int partition) => $"{runId}~{partition}";
 
     public static (string RunId, int Partition) ParseShard(string entityId)

@@ -1,9 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using Evaluator.Messages.Protocol;
 using Evaluator.Node.Runtime;
 
@@ -82,36 +78,12 @@ internal sealed class RunSweeperActor : ReceiveActor, IWithTimers
     public static async Task<IReadOnlyList<IRunMessage>> SweepAsync(ActorSystem system, EvaluatorSettings settings,
         DateTimeOffset now, ICollection<string>? unreadable = null, CancellationToken cancel = default)
     {
-        var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var mat = system.Materializer();
-        var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
-            .RunWith(Sink.Seq<string>(), mat).WaitAsync(cancel);
         var requests = new List<IRunMessage>();
-        foreach (var id in ids.Order(StringComparer.Ordinal))
+        foreach (var (runId, run, error) in await JournalRuns.FoldAllAsync(system, cancel))
         {
-            var state = new RunState();
-            DateTimeOffset? finished = null, last = null;
-            long sequenceNr = 0;
-            try
-            {
-                await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue).RunForeach(e =>
-                {
-                    var before = state.Status;
-                    if (!state.Apply(e.Event)) return;
-                    var time = JournalTime.Of(e.Timestamp);
-                    last = time ?? last;
-                    sequenceNr = e.SequenceNr;
-                    if (state.Status == RunStatus.Running) finished = null;
-                    else if (before == RunStatus.Running || finished is null) finished = time;
-                }, mat).WaitAsync(cancel);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // One run this node cannot read (e.g. events of a newer version) does not stop the sweep of the others.
-                unreadable?.Add($"{id}: {e.Message}");
-                continue;
-            }
-            if (Decide(id["run-".Length..], state, finished, last, sequenceNr, settings, now) is { } request)
+            // One run this node cannot read (e.g. events of a newer version) does not stop the sweep of the others.
+            if (run is null) unreadable?.Add($"{EntityIds.RunPersistenceId(runId)}: {error}");
+            else if (Decide(runId, run.State, run.Finished, run.LastEvent, run.SequenceNr, settings, now) is { } request)
                 requests.Add(request);
         }
         return requests;

@@ -1,9 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using Evaluator.Messages.Protocol;
 
 namespace Evaluator.Node.Actors;
@@ -20,18 +16,10 @@ internal static class UnfinishedRuns
     /// <summary>The ids of the journal's unfinished runs over files, folded by the coordinator's own <see cref="RunState"/>.</summary>
     public static async Task<IReadOnlyList<string>> FindAsync(ActorSystem system, CancellationToken cancel = default)
     {
-        var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var mat = system.Materializer();
-        var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
-            .RunWith(Sink.Seq<string>(), mat).WaitAsync(cancel);
-        var runs = new List<string>();
-        foreach (var id in ids.Order(StringComparer.Ordinal))
-        {
-            var state = new RunState();
-            await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
-                .RunForeach(e => state.Apply(e.Event), mat).WaitAsync(cancel);
-            if (state.Start is { Ingest: false } && state.Status == RunStatus.Running) runs.Add(id["run-".Length..]);
-        }
+        // A run this node cannot read is not resumed here (the run listing shows it as unreadable, with the reason).
+        var runs = (await JournalRuns.FoldAllAsync(system, cancel))
+            .Where(r => r.Run?.State is { Start.Ingest: false, Status: RunStatus.Running })
+            .Select(r => r.RunId).ToList();
         return runs;
     }
 

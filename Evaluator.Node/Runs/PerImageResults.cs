@@ -26,7 +26,7 @@ internal static class PerImageResults
         PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
 
     private static Source<object, Akka.NotUsed> Events(ActorSystem system, string runId) =>
-        Journal(system).CurrentEventsByPersistenceId("run-" + runId, 0, long.MaxValue).Select(e => e.Event);
+        Journal(system).CurrentEventsByPersistenceId(Actors.EntityIds.RunPersistenceId(runId), 0, long.MaxValue).Select(e => e.Event);
 
     /// <summary>The run as it was created (its stored partitions and per-image option), or null for an unknown run.</summary>
     public static async Task<StartRun?> StartOfAsync(ActorSystem system, string runId, CancellationToken cancel = default)

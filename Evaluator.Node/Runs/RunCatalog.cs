@@ -33,8 +33,7 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
         try
         {
             if (_cached is { } c && DateTime.UtcNow - c.Time < cacheFor) return c.Runs;
-            var query = PersistenceQuery.Get(node.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-            var runs = await ListAsync(query, node.System.Materializer(), cancel);
+            var runs = await ListAsync(node.System, cancel);
             _cached = new Listing(DateTime.UtcNow, runs);
             return runs;
         }
@@ -67,8 +66,8 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
             if (_ids is { } again && (again.Ids.Contains(runId) || DateTime.UtcNow - again.Time < cacheFor))
                 return again.Ids.Contains(runId);
             var query = PersistenceQuery.Get(node.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-            var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
-                .Select(id => id["run-".Length..])
+            var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith(EntityIds.RunPrefix, StringComparison.Ordinal))
+                .Select(id => id[EntityIds.RunPrefix.Length..])
                 .RunWith(Sink.Seq<string>(), node.System.Materializer()).WaitAsync(cancel);
             var listing = new IdListing(DateTime.UtcNow, ids.ToHashSet(StringComparer.Ordinal));
             _ids = listing;
@@ -99,8 +98,7 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
         var system = ActorSystem.Create(NodeConfig.SystemName, config);
         try
         {
-            var query = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-            return await ListAsync(query, system.Materializer(), cancel);
+            return await ListAsync(system, cancel);
         }
         finally
         {
@@ -108,64 +106,39 @@ internal sealed class RunCatalog(EvaluatorNode node, TimeSpan cacheFor)
         }
     }
 
-    private static async Task<IReadOnlyList<RunSummary>> ListAsync(SqlReadJournal query, IMaterializer mat,
-        CancellationToken cancel)
+    private static async Task<IReadOnlyList<RunSummary>> ListAsync(ActorSystem system, CancellationToken cancel)
     {
-        var ids = await query.CurrentPersistenceIds().Where(id => id.StartsWith("run-", StringComparison.Ordinal))
-            .RunWith(Sink.Seq<string>(), mat).WaitAsync(cancel);
         var runs = new List<RunSummary>();
-        foreach (var id in ids.Order(StringComparer.Ordinal))
+        foreach (var (runId, run, error) in await JournalRuns.FoldAllAsync(system, cancel))
         {
-            var runId = id["run-".Length..];
-            try
-            {
-                var events = await query.CurrentEventsByPersistenceId(id, 0, long.MaxValue)
-                    .Select(e => (WithoutImages(e.Event), Time: Time(e.Timestamp))).RunWith(Sink.Seq<(object, DateTimeOffset?)>(), mat)
-                    .WaitAsync(cancel);
-                if (Fold(runId, events) is { } summary) runs.Add(summary);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && !cancel.IsCancellationRequested)
-            {
-                // One run this node cannot read (a newer release's manifest, a damaged row) is listed
-                // as such; the journal's other runs are still listed.
-                runs.Add(RunSummary.OfUnreadable(runId, $"its journal events cannot be read by this node: {e.GetBaseException().Message}"));
-            }
+            if (run is null) runs.Add(RunSummary.OfUnreadable(runId, $"its journal events cannot be read by this node: {error}"));
+            else if (Summarize(runId, run) is { } summary) runs.Add(summary);
         }
         return runs;
     }
-
-    /// <summary>An event without its per-image rows (the fold never keeps them): the listing holds a run's events at once.</summary>
-    private static object WithoutImages(object e) =>
-        e is PartialRecorded { Partial.Images.IsEmpty: false } r ? new PartialRecorded(r.Partial with { Images = [] }) : e;
 
     /// <summary>The coordinator's state from its events, through the coordinator's own fold (<see cref="RunState"/>).</summary>
     public static RunSummary? Fold(string runId, IEnumerable<object> events) =>
         Fold(runId, events.Select(e => (e, (DateTimeOffset?)null)));
 
-    /// <summary>
-    /// The coordinator's state from its events and the times they were written: created is the
-    /// first event's, finished the time of the event after which the run was completed or failed
-    /// (null again once a resume sets it running).
-    /// </summary>
+    /// <summary>The coordinator's state from its events and the times they were written (see <see cref="FoldedRun"/>).</summary>
     public static RunSummary? Fold(string runId, IEnumerable<(object Event, DateTimeOffset? Time)> events)
     {
-        var state = new RunState();
-        DateTimeOffset? created = null, finished = null;
-        foreach (var (e, time) in events)
-        {
-            var before = state.Status;
-            if (!state.Apply(e)) continue;
-            created ??= time;
-            if (state.Status == RunStatus.Running) finished = null;
-            else if (before == RunStatus.Running || finished is null) finished = time;
-        }
+        var run = new FoldedRun();
+        foreach (var (e, time) in events) run.Apply(e, time, 0);
+        return Summarize(runId, run);
+    }
+
+    private static RunSummary? Summarize(string runId, FoldedRun run)
+    {
+        var state = run.State;
         if (state.Start is not { } start) return null;
         var (matrix, pixels) = state.Total();
         var done = state.Partials.Sum(p => p.Watermark);
         return new RunSummary(runId, state.Status, start.Partitions.Sum(p => p.Pairs.Length),
             done, pixels, start.ExpectedPixels,
             MetricReport.Compute(start.Spec, matrix, pixels).MeanIou, state.Partials.Sum(p => p.BadPairs.Length),
-            state.Error, start.Ingest, start.Ingest ? done : 0, created, finished);
+            state.Error, start.Ingest, start.Ingest ? done : 0, run.Created, run.Finished);
     }
 
     /// <summary>An event envelope's timestamp as a time (see <see cref="JournalTime.Of"/>).</summary>
