@@ -1,4 +1,6 @@
+using Evaluator.Node.Actors;
 using Evaluator.Node.Runs;
+using Evaluator.Node.Runtime;
 using Evaluator.Tests.Support;
 using Microsoft.Data.Sqlite;
 
@@ -40,6 +42,40 @@ public sealed class UnreadableRunTests : IDisposable
         Assert.Contains("unknown manifest 'E-PR99'", unreadable.Error);
         Assert.Contains("upgrade this node", unreadable.Error);
         Assert.Equal(0, unreadable.Pixels.Total);
+    }
+
+    [Fact]
+    public async Task The_resume_of_unfinished_runs_passes_over_a_run_it_cannot_read()
+    {
+        Directory.CreateDirectory(_dir);
+        var db = Path.Combine(_dir, "evaluator.db");
+        File.Copy(Path.Combine(RepoFiles.RepoRoot(), "Evaluator.Tests", "Fixtures", "journal-v1", "evaluator.db"), db);
+        Assert.Equal(["v1-interrupted"], await UnfinishedRunsOf(_dir));
+
+        // The unfinished run itself unreadable: nothing to resume, and no failure either.
+        using (var connection = new SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            connection.Open();
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE journal SET manifest = 'E-PR99' WHERE persistence_id = 'run-v1-interrupted' AND sequence_number = 2";
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+        Assert.Empty(await UnfinishedRunsOf(_dir));
+    }
+
+    private static async Task<IReadOnlyList<string>> UnfinishedRunsOf(string dataDir)
+    {
+        var config = new ConfigOverrides().Set("akka.actor.provider", "local").Set("akka.extensions", [])
+            .ToConfig(NodeConfig.Load("single-node", new ConfigOverrides().Set("evaluator.data-dir", dataDir), _ => null));
+        var system = Akka.Actor.ActorSystem.Create("unfinished", config);
+        try
+        {
+            return await UnfinishedRuns.FindAsync(system);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
     public void Dispose()
