@@ -167,7 +167,17 @@ public static class MetricReportJson
             w.WriteNull("bootstrap");
             return;
         }
-        w.WriteStartObject("bootstrap");
+        w.WritePropertyName("bootstrap");
+        Bootstrap(w, b);
+    }
+
+    /// <summary>
+    /// The <c>bootstrap</c> object as a value (the property name, if any, already written): the
+    /// report's field and the body of GET /runs/{id}/bootstrap.
+    /// </summary>
+    public static void Bootstrap(Utf8JsonWriter w, BootstrapIntervals b)
+    {
+        w.WriteStartObject();
         w.WriteNumber("resamples", b.Resamples);
         w.WriteNumber("confidence", b.Confidence);
         w.WriteNumber("seed", b.Seed);

@@ -105,6 +105,13 @@
     const hasCategories = Array.isArray(s.categories) && s.categories.length > 0;
     $('category-stat').classList.toggle('hidden', !hasCategories);
     if (hasCategories) $('mean-category-iou').textContent = E.metric(s.mean_category_iou);
+    // Boundary IoU runs (--boundary-iou): the report carries mean_boundary_iou (null or a number).
+    const hasBoundary = 'mean_boundary_iou' in s;
+    $('boundary-stat').classList.toggle('hidden', !hasBoundary);
+    if (hasBoundary) {
+      $('mean-boundary-iou').textContent = E.metric(s.mean_boundary_iou);
+      if (typeof s.boundary_dilation === 'number') $('boundary-label').textContent = `mean boundary IoU (dilation ${s.boundary_dilation})`;
+    }
 
     if (s.final && s.status === 'completed') {
       $('downloads').classList.remove('hidden');
@@ -114,6 +121,7 @@
 
     renderProgress(s);
     if (!worstAsked || (s.final && !worstFinal)) loadWorstImages(s.final);
+    if (s.final && !intervalsAsked) loadIntervals();
     renderCurve();
     renderClasses(s);
     renderHeatmap(s);
@@ -149,6 +157,36 @@
     $('images-jsonl').href = base + '/images.jsonl';
     $('worst-card').classList.remove('hidden');
     loadCompareChoices();
+  }
+
+  // ---- bootstrap intervals (final per-image runs) -------------------------------------------
+
+  // GET /runs/{id}/bootstrap with these parameters, shown next to them; a run without per-image
+  // results (or not final) answers 409 and the page shows no intervals.
+  const BOOTSTRAP = { resamples: 1000, seed: 0, confidence: 0.95 };
+  let intervalsAsked = false;
+  let intervals = null;
+
+  async function loadIntervals() {
+    intervalsAsked = true;
+    const q = new URLSearchParams({ resamples: String(BOOTSTRAP.resamples), seed: String(BOOTSTRAP.seed), confidence: String(BOOTSTRAP.confidence) });
+    try {
+      const res = await fetch(base + '/bootstrap?' + q, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (!res.ok) return;
+      intervals = await res.json();
+    } catch (e) {
+      return; // the stream's own errors say what is wrong with the node
+    }
+    const level = `${+(intervals.confidence * 100).toFixed(2)} % CI`;
+    const m = intervals.mean_iou;
+    $('mean-iou-ci').textContent = `mean IoU ${E.metric(latest && latest.mean_iou)} (${m ? `${level} ${interval(m)}` : `no ${level}`})`;
+    $('bootstrap-note').textContent = `· bootstrap over the images: ${E.int(intervals.resamples)} resamples, seed ${intervals.seed}`;
+    $('intervals').classList.remove('hidden');
+    if (latest) renderClasses(latest);
+  }
+
+  function interval(ci) {
+    return ci ? `${E.metric(ci.low)}${E.DASH}${E.metric(ci.high)}` : E.DASH;
   }
 
   // "Compare with…": the node's other runs; the compare page says so for a run without per-image results (409).
@@ -256,15 +294,26 @@
   }
 
   function renderClasses(s) {
+    const cis = intervals ? intervals.per_class_iou : null;
+    const hasBoundary = 'mean_boundary_iou' in s;
+    $('ci-head').classList.toggle('hidden', !cis);
+    $('ci-head').textContent = intervals ? `IoU ${+(intervals.confidence * 100).toFixed(2)} % CI` : 'IoU CI';
+    $('boundary-head').classList.toggle('hidden', !hasBoundary);
     const rows = (s.per_class || []).map((c) => {
       const has = typeof c.iou === 'number';
+      const ci = cis ? cis[c.id] : null;
+      const pct = (v) => (Math.min(1, Math.max(0, v)) * 100).toFixed(2);
       const bar = E.el('div', { class: 'bar' },
         has ? E.el('div', { class: 'fill', style: `width:${(c.iou * 100).toFixed(2)}%;background:${E.scoreColour(c.iou)}` }) : null,
+        ci ? E.el('div', { class: 'whisker', title: `${intervals.confidence * 100} % CI ${interval(ci)}`,
+          style: `left:${pct(ci.low)}%;width:${(pct(ci.high) - pct(ci.low)).toFixed(2)}%` }) : null,
         E.el('span', { class: 'val', text: E.metric(c.iou) }));
       return E.el('tr', { 'data-class': String(c.id) },
         E.el('td', { class: 'num', text: String(c.id) }),
         E.el('td', { class: 'name', text: c.name || `class ${c.id}`, title: c.name || '' }),
         E.el('td', { class: 'iou barcell' }, bar),
+        cis ? E.el('td', { class: 'num ci', text: interval(ci) }) : null,
+        hasBoundary ? E.el('td', { class: 'num boundary', text: E.metric(c.boundary_iou) }) : null,
         E.el('td', { class: 'num', text: E.metric(c.accuracy) }),
         E.el('td', { class: 'num', text: E.metric(c.precision) }),
         E.el('td', { class: 'num', text: E.metric(c.dice) }),

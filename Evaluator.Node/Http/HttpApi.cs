@@ -125,5 +125,6 @@ internal sealed class HttpApi : IRunningFrontEnd
         app.MapOpenApi().WithName("OpenApi").WithTags("operations").WithSummary("This description (OpenAPI 3).");
         RunLifecycleEndpoints.Map(app, node, catalog);
         CompareEndpoints.Map(app, catalog, perImage);
+        BootstrapEndpoints.Map(app, node, catalog, perImage, settings.MaxBootstrapResamples);
     }
 }

@@ -11,6 +11,11 @@ internal sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
 {
     public const int DefaultMaxRequestsInFlight = 64;
 
+    public const int DefaultMaxBootstrapResamples = 10_000;
+
+    /// <summary>GET /runs/{id}/bootstrap: the most resamples a request may ask for (more is a 400).</summary>
+    public int MaxBootstrapResamples { get; init; } = DefaultMaxBootstrapResamples;
+
     /// <summary>At most this many requests are served at once (an SSE stream holds one while open); beyond it 429.</summary>
     public int MaxRequestsInFlight { get; init; } = DefaultMaxRequestsInFlight;
 
@@ -32,6 +37,7 @@ internal sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
             PublicReads = c?.GetBoolean("public-reads", false) ?? false,
             AllowedHosts = [.. (c?.GetStringList("allowed-hosts") ?? []).SelectMany(Hosts)],
             DataRoots = [.. (c?.GetStringList("data-roots") ?? []).Where(r => r.Length > 0)],
+            MaxBootstrapResamples = c?.GetInt("max-bootstrap-resamples", DefaultMaxBootstrapResamples) ?? DefaultMaxBootstrapResamples,
         };
         if (s.Url.Length == 0) return s;
         if (!Uri.TryCreate(s.Url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
@@ -41,6 +47,9 @@ internal sealed record HttpSettings(string Url, string Token, long MaxBodyBytes)
                 $"evaluator.http.url '{s.Url}' is not a loopback address: set a token (EVALUATOR_HTTP_TOKEN) for write endpoints");
         if (s.MaxBodyBytes <= 0) throw new ConfigurationException("evaluator.http.max-body-bytes must be > 0");
         if (s.MaxRequestsInFlight <= 0) throw new ConfigurationException("evaluator.http.max-requests-in-flight must be > 0");
+        if (s.MaxBootstrapResamples is <= 0 or > Runs.BootstrapOptions.MaxResamples)
+            throw new ConfigurationException(
+                $"evaluator.http.max-bootstrap-resamples must be between 1 and {Runs.BootstrapOptions.MaxResamples}");
         return s;
     }
 

@@ -47,18 +47,25 @@ internal static class Bootstrap
     }
 
     /// <summary>Reads a per-image file into statistics, its summed matrix and pixel counts.</summary>
-    public static (ImageClassStats Stats, ConfusionMatrix Matrix, PixelCounts Pixels) Load(string perImageFile, int numClasses)
+    public static (ImageClassStats Stats, ConfusionMatrix Matrix, PixelCounts Pixels) Load(string perImageFile, int numClasses) =>
+        Load(PerImageReader.Read(perImageFile, numClasses), perImageFile, numClasses);
+
+    /// <summary>
+    /// Per-image rows (a file, or a run's rows read back from the journal: GET /runs/{id}/bootstrap)
+    /// into statistics, their summed matrix and pixel counts; <paramref name="name"/> names them in errors.
+    /// </summary>
+    public static (ImageClassStats Stats, ConfusionMatrix Matrix, PixelCounts Pixels) Load(IEnumerable<PerImageLine> lines, string name, int numClasses)
     {
         var stats = new ImageClassStats();
         var matrix = new ConfusionMatrix(numClasses);
         var pixels = PixelCounts.Zero;
-        foreach (var line in PerImageReader.Read(perImageFile, numClasses))
+        foreach (var line in lines)
         {
             stats.Add(line.Cells);
             foreach (var c in line.Cells) matrix.Add(c.Truth, c.Prediction, c.Count);
             pixels += line.Pixels;
         }
-        if (stats.Count == 0) throw new PerImageFormatException(perImageFile, 0, "no image in the file: nothing to resample");
+        if (stats.Count == 0) throw new PerImageFormatException(name, 0, "no image in the file: nothing to resample");
         return (stats.Freeze(), matrix, pixels);
     }
 

@@ -58,6 +58,7 @@ internal static class NodeConfig
         ("EVALUATOR_HTTP_MAX_BODY_BYTES", "evaluator.http.max-body-bytes"),
         ("EVALUATOR_HTTP_MAX_REQUESTS_IN_FLIGHT", "evaluator.http.max-requests-in-flight"),
         ("EVALUATOR_HTTP_PUBLIC_READS", "evaluator.http.public-reads"),
+        ("EVALUATOR_HTTP_MAX_BOOTSTRAP_RESAMPLES", "evaluator.http.max-bootstrap-resamples"),
         ("EVALUATOR_DISCOVERY", "evaluator.cluster.discovery"),
         ("EVALUATOR_DISCOVERY_SERVICE", "evaluator.cluster.service-name"),
         ("EVALUATOR_MANAGEMENT_HOSTNAME", "akka.management.http.hostname"),
