@@ -346,6 +346,14 @@ class Run:
     def report_csv(self) -> str:
         return self.client.request("GET", f"/runs/{_q(self.run_id)}/report.csv")[1]
 
+    def bootstrap(self, resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
+        """GET /runs/{id}/bootstrap: the report's ``bootstrap`` object (intervals of the mean IoU
+        and of each class's IoU) of a final run made with --per-image. A running run or one without
+        per-image results raises EvaluatorError 409; resamples above the server's
+        evaluator.http.max-bootstrap-resamples 400."""
+        query = {"resamples": resamples, "seed": seed, "confidence": confidence}
+        return self.client.request("GET", f"/runs/{_q(self.run_id)}/bootstrap", query=query)[1]
+
 
 class PartitionWriter:
     """Sends one partition's batches (label arrays) and matrices in sequence order.
