@@ -13,6 +13,8 @@ namespace Evaluator.Node.Kernel;
 /// any sum.
 /// </summary>
 /// <remarks>
+/// Most pairs take <see cref="ByteBoundarySweep"/> (one byte a pixel, windows up to
+/// <see cref="ByteBoundarySweep.MaxWindow"/>); the rest, described here, whole ushort code planes.
 /// Hand-written (no library offers a windowed-constancy test over label planes), exact, with
 /// no running min/max: row pass, the window [x−d, x+d] is constant iff no two neighbours in it
 /// differ, an OR of neighbour-change flags over 2d positions built by doubling (vectorized,

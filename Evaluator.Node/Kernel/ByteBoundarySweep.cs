@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -19,7 +20,9 @@ namespace Evaluator.Node.Kernel;
 /// and the sums visit the row's changes (a <see cref="Vector256{T}"/> compare of the row with itself
 /// shifted by one, then the set bits of the mask), not its pixels: a Cityscapes-like row has
 /// tens of changes in 2048 pixels, so the row pass is a handful of fills and the sums add whole
-/// runs of pixels that share their labels and flags. Exact in int64; the caller says which
+/// runs of pixels that share their labels and flags. The loops are fully optimised from the
+/// first call (a run's process is short-lived and tiered JIT, starved on a loaded machine, was
+/// seen to leave them unoptimised for whole passes). Exact in int64; the caller says which
 /// codes are counted through two 256-entry tables (raw byte → code). Not thread-safe.
 /// </remarks>
 internal sealed class ByteBoundarySweep
@@ -43,6 +46,7 @@ internal sealed class ByteBoundarySweep
     /// <paramref name="classes"/>; codes are read through the tables, and equal bytes must have
     /// equal codes (a counted pixel's code must be its byte's alone).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Count(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, ReadOnlySpan<ushort> gtCode, ReadOnlySpan<ushort> predCode,
         int classes, int h, int w, int d, Span<long> gtB, Span<long> predB, Span<long> both)
     {
@@ -92,6 +96,7 @@ internal sealed class ByteBoundarySweep
     }
 
     /// <summary>Writes the positions j (ascending) where row[j] ≠ row[j + 1]; returns how many.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int Changes(ReadOnlySpan<byte> row, Span<int> into)
     {
         var w = row.Length;
@@ -119,8 +124,9 @@ internal sealed class ByteBoundarySweep
     /// <summary>
     /// c[x] = 0xFF iff [x−d, x+d] lies in the row and holds no change, else 0. A change at j
     /// (row[j] ≠ row[j + 1]) clears the x in [j + 1 − d, j + d]; the row is written once, left to
-    /// right, in fills between those intervals.
+    /// right, in fills between the merged intervals.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RowConstant(ReadOnlySpan<byte> row, Span<byte> c, int d, Span<int> changes)
     {
         var w = row.Length;
@@ -131,25 +137,42 @@ internal sealed class ByteBoundarySweep
             return;
         }
         c[..d].Clear();
-        var from = d;
+        var from = d; // c[..from] is written
         var n = Changes(row, changes);
-        for (var i = 0; i < n && from < last; i++)
+        // the cleared intervals of neighbouring changes overlap where changes are under 2d apart:
+        // merged first, so a band of changes costs two fills
+        int zeroFrom = 0, zeroTo = 0;
+        for (var i = 0; i < n; i++)
         {
             var j = changes[i];
-            var lo = Math.Clamp(j + 1 - d, from, last);
-            var hi = Math.Clamp(j + d + 1, lo, last);
-            c[from..lo].Fill(byte.MaxValue);
-            c[lo..hi].Clear();
-            from = hi;
+            int lo = j + 1 - d, hi = j + d + 1;
+            if (lo > zeroTo)
+            {
+                from = Band(c, from, zeroFrom, zeroTo, last);
+                zeroFrom = lo;
+            }
+            zeroTo = hi;
         }
+        from = Band(c, from, zeroFrom, zeroTo, last);
         c[from..last].Fill(byte.MaxValue);
         c[last..].Clear();
+    }
+
+    /// <summary>Writes c[from..zeroFrom) = 0xFF and c[zeroFrom..zeroTo) = 0, both clipped to [from, last); returns the new from.</summary>
+    private static int Band(Span<byte> c, int from, int zeroFrom, int zeroTo, int last)
+    {
+        var lo = Math.Clamp(zeroFrom, from, last);
+        var hi = Math.Clamp(zeroTo, lo, last);
+        c[from..lo].Fill(byte.MaxValue);
+        c[lo..hi].Clear();
+        return hi;
     }
 
     /// <summary>
     /// run[x] = c[x] ? (row[x] = above[x] and run[x] > 0 ? min(run[x] + 1, k) : 1) : 0, and
     /// edge[x] = 0xFF iff run[x] &lt; k (the window centred d rows up is not constant); 32 columns a step.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnStep(ReadOnlySpan<byte> row, ReadOnlySpan<byte> above, ReadOnlySpan<byte> c, Span<byte> run,
         Span<byte> edge, byte k)
     {
@@ -181,6 +204,7 @@ internal sealed class ByteBoundarySweep
     }
 
     /// <summary>Adds one row: splits it where any of its four planes changes and adds each run whole.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRow(ReadOnlySpan<byte> g, ReadOnlySpan<byte> p, ReadOnlySpan<byte> ge, ReadOnlySpan<byte> pe, ref Tally tally)
     {
         var w = g.Length;
@@ -227,6 +251,7 @@ internal sealed class ByteBoundarySweep
         private readonly Span<long> _predB = predB;
         private readonly Span<long> _both = both;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Add(byte g, byte p, byte gEdge, byte pEdge, int length)
         {
             uint t = _gtCode[g], q = _predCode[p];
