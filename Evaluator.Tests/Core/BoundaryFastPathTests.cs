@@ -64,6 +64,19 @@ public class BoundaryFastPathTests
             LabelArray.Of(pred.Select(x => (byte)x).ToArray(), h, w));
     }
 
+    /// <summary>8-bit labels read as they are serve any number of classes: 300 here, labels up to 254, 255 ignored.</summary>
+    [Fact]
+    public void Raw_bytes_with_more_classes_than_a_byte_holds_are_exact()
+    {
+        const int h = 37, w = 71, d = 4;
+        var rng = new Random(11);
+        var spec = new RunSpec(300, ignoreLabels: [255]);
+        var gt = BoundaryCounterTests.Blobs(rng, h, w, 255, 255);
+        var pred = BoundaryCounterTests.Blobs(rng, h, w, 255, 254);
+        AssertExact(spec, h, w, d, gt, pred, LabelArray.Of(gt.Select(x => (byte)x).ToArray(), h, w),
+            LabelArray.Of(pred.Select(x => (byte)x).ToArray(), h, w));
+    }
+
     [Fact]
     public void Row_pass_marks_exactly_the_windows_without_a_change()
     {
