@@ -13,6 +13,8 @@ namespace Evaluator.Node.Kernel;
 /// any sum.
 /// </summary>
 /// <remarks>
+/// Most pairs take <see cref="ByteBoundarySweep"/> (one byte a pixel, windows up to
+/// <see cref="ByteBoundarySweep.MaxWindow"/>); the rest, described here, whole ushort code planes.
 /// Hand-written (no library offers a windowed-constancy test over label planes), exact, with
 /// no running min/max: row pass, the window [x−d, x+d] is constant iff no two neighbours in it
 /// differ, an OR of neighbour-change flags over 2d positions built by doubling (vectorized,
@@ -37,6 +39,12 @@ internal sealed class BoundaryCounter
     private ushort[] _hPrev = [];
     private ushort[] _hCur = [];
     private ushort[] _vRun = [];
+    private byte[] _gtBytes = [];
+    private byte[] _predBytes = [];
+    private readonly ByteBoundarySweep _sweep = new();
+
+    /// <summary>Byte → code for labels already coded into bytes: the identity.</summary>
+    private static readonly ushort[] ByteCodes = [.. Enumerable.Range(0, 256).Select(v => (ushort)v)];
 
     public BoundaryCounter(RunSpec spec, double dilation)
     {
@@ -74,6 +82,18 @@ internal sealed class BoundaryCounter
         if (gt.Length != pred.Length) throw new ShapeMismatchException(source, gt.Length, pred.Length);
         var (h, w) = ImageSize(gt, source);
         var n = gt.Length;
+        var d = DilationPixels(Dilation, h, w);
+        if (2L * d + 1 <= ByteBoundarySweep.MaxWindow
+            && TryBytes(gt, groundTruth: true, ref _gtBytes, out var gtBytes, out var gtTable)
+            && TryBytes(pred, groundTruth: false, ref _predBytes, out var predBytes, out var predTable))
+        {
+            var sums = new long[3 * _c];
+            _sweep.Count(gtBytes, predBytes, gtTable, predTable, _c, h, w, d,
+                sums.AsSpan(0, _c), sums.AsSpan(_c, _c), sums.AsSpan(2 * _c, _c));
+            GC.KeepAlive(gt);
+            GC.KeepAlive(pred);
+            return Counts(sums.AsSpan(0, _c), sums.AsSpan(_c, _c), sums.AsSpan(2 * _c, _c));
+        }
         Grow(ref _gt, n);
         Grow(ref _pred, n);
         Grow(ref _gtBoundary, n);
@@ -82,7 +102,6 @@ internal sealed class BoundaryCounter
         Code(pred, _pred.AsSpan(0, n), groundTruth: false);
         GC.KeepAlive(gt);
         GC.KeepAlive(pred);
-        var d = DilationPixels(Dilation, h, w);
         MarkBoundary(_gt.AsSpan(0, n), _gtBoundary.AsSpan(0, n), h, w, d);
         MarkBoundary(_pred.AsSpan(0, n), _predBoundary.AsSpan(0, n), h, w, d);
         return Sum(n);
@@ -115,24 +134,60 @@ internal sealed class BoundaryCounter
             lanes[lane + bins + (int)q] += pb;
             lanes[lane + 2 * bins + (int)t] += gb & pb & (t == q ? 1 : 0);
         }
-        var inter = new long[_c];
-        var union = new long[_c];
+        var sums = new long[3 * _c];
         for (var k = 0; k < _c; k++)
         {
-            long gtB = 0, predB = 0, both = 0;
             for (var l = 0; l < SumLanes; l++)
             {
-                gtB += lanes[l * stride + k];
-                predB += lanes[l * stride + bins + k];
-                both += lanes[l * stride + 2 * bins + k];
+                sums[k] += lanes[l * stride + k];
+                sums[_c + k] += lanes[l * stride + bins + k];
+                sums[2 * _c + k] += lanes[l * stride + 2 * bins + k];
             }
-            inter[k] = both;
-            union[k] = gtB + predB - both;
         }
-        return new BoundaryCounts([.. inter], [.. union]);
+        return Counts(sums.AsSpan(0, _c), sums.AsSpan(_c, _c), sums.AsSpan(2 * _c, _c));
     }
 
-    private void Code(LabelArray labels, Span<ushort> into, bool groundTruth)
+    /// <summary>Per class: intersection = on both boundaries, union = gt boundary + pred boundary − both.</summary>
+    private static BoundaryCounts Counts(ReadOnlySpan<long> gtB, ReadOnlySpan<long> predB, ReadOnlySpan<long> both)
+    {
+        var union = new long[gtB.Length];
+        for (var k = 0; k < union.Length; k++) union[k] = gtB[k] + predB[k] - both[k];
+        return new BoundaryCounts([.. both], [.. union]);
+    }
+
+    /// <summary>
+    /// The labels as one byte a pixel, for <see cref="ByteBoundarySweep"/>, with the table from
+    /// byte to code: 8-bit labels as they are when no label map applies (then two pixels have equal
+    /// bytes iff equal raw values, and a counted code c &lt; C is the raw value c's alone, so a
+    /// window around a counted pixel is constant in bytes iff it is in codes), else the codes
+    /// themselves when they fit a byte (C + 1 ≤ 255). False when neither holds.
+    /// </summary>
+    private bool TryBytes(LabelArray labels, bool groundTruth, ref byte[] buffer, out ReadOnlySpan<byte> bytes,
+        out ReadOnlySpan<ushort> table)
+    {
+        var mapped = Spec.LabelMap is not null && (groundTruth || Spec.MapPredictions);
+        if (labels.DType == LabelDType.UInt8 && !mapped)
+        {
+            bytes = labels.Labels<byte>();
+            table = (groundTruth ? _coder.GroundTruthTable : _coder.PredictionTable)[..256];
+            return true;
+        }
+        if (_coder.OutOfRange > byte.MaxValue)
+        {
+            bytes = default;
+            table = default;
+            return false;
+        }
+        Grow(ref buffer, labels.Length);
+        var coded = buffer.AsSpan(0, labels.Length);
+        Code(labels, coded, groundTruth);
+        bytes = coded;
+        table = ByteCodes;
+        return true;
+    }
+
+    private void Code<TOut>(LabelArray labels, Span<TOut> into, bool groundTruth)
+        where TOut : unmanaged, IBinaryInteger<TOut>
     {
         switch (labels.DType)
         {
@@ -143,22 +198,23 @@ internal sealed class BoundaryCounter
         }
     }
 
-    private void Code<T>(ReadOnlySpan<T> raw, Span<ushort> into, bool groundTruth)
+    private void Code<T, TOut>(ReadOnlySpan<T> raw, Span<TOut> into, bool groundTruth)
         where T : unmanaged, IBinaryInteger<T>
+        where TOut : unmanaged, IBinaryInteger<TOut>
     {
         var lut = groundTruth ? _coder.GroundTruthTable : _coder.PredictionTable;
         if (typeof(T) == typeof(byte))
         {
             var bytes = System.Runtime.InteropServices.MemoryMarshal.Cast<T, byte>(raw);
             var small = lut[..256];
-            for (var i = 0; i < bytes.Length; i++) into[i] = small[bytes[i]];
+            for (var i = 0; i < bytes.Length; i++) into[i] = TOut.CreateTruncating(small[bytes[i]]);
             return;
         }
         for (var i = 0; i < raw.Length; i++)
         {
             var v = long.CreateTruncating(raw[i]);
-            into[i] = (ulong)v < LabelCoder.LutSize ? lut[(int)v]
-                : (ushort)(groundTruth ? _coder.GroundTruthCode(v) : _coder.PredictionCode(v));
+            into[i] = TOut.CreateTruncating((ulong)v < LabelCoder.LutSize ? lut[(int)v]
+                : groundTruth ? _coder.GroundTruthCode(v) : _coder.PredictionCode(v));
         }
     }
 
