@@ -13,7 +13,7 @@ namespace Evaluator.Node.Runtime;
 /// configuration is read, so its switch is an environment variable, EVALUATOR_JIT_PROFILE:
 /// <c>on</c> (profiles in <c>$XDG_CACHE_HOME/evaluator/jit</c>, else <c>~/.cache/evaluator/jit</c>)
 /// or a directory. A directory that cannot be created or written is skipped silently: the profile
-/// only saves time.
+/// only saves time. Not for publish.sh's single file: the runtime records nothing from a bundle.
 /// </summary>
 internal static class StartupJitProfile
 {
