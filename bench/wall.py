@@ -185,7 +185,8 @@ def table(path):
 # The Akka INFO log lines that end each phase of a local `evaluate` (in this order).
 PHASES = [
     ("process start, CLI, config, pair discovery, ActorSystem", "] Starting remoting"),
-    ("remoting, cluster self-join (member Up)", "to [Up]"),
+    ("remoting, cluster extension started", "manual cluster join required"),
+    ("journal plugins started, cluster self-join (member Up)", "to [Up]"),
     ("sharding regions and coordinators, journal recovery", ": coordinator up on "),
     ("starting and counting the run", ": completed, "),
     ("report printed, node shutdown begins", "CoordinatedShutdown invoked"),
@@ -199,13 +200,24 @@ def phases(log, start, end):
     from datetime import datetime, timezone
     marks = [float(start)]
     lines = open(log, errors="replace").read().splitlines()
+    day = datetime.fromtimestamp(float(start), timezone.utc).date()
+
+    def stamp(line):
+        """A log line's time: Akka's own format ([INFO][12/01/2026 07:44:57.390Z]...) or the
+        node's minimal logger (07:44:57.390 info: ..., UTC), else None."""
+        try:
+            if line.startswith("["):
+                return datetime.strptime(line.split("][")[1], "%m/%d/%Y %H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+            clock = datetime.strptime(line[:12], "%H:%M:%S.%f").time()
+            return datetime.combine(day, clock, timezone.utc).timestamp()
+        except (ValueError, IndexError):
+            return None
+
     for _, marker in PHASES:
-        hit = next((l for l in lines if marker in l and l.startswith("[")), None)
-        if hit is None:
+        t = next((t for l in lines if marker in l and (t := stamp(l)) is not None), None)
+        if t is None:
             marks.append(marks[-1])
             continue
-        stamp = hit.split("][")[1]  # e.g. 12/01/2026 07:44:57.390Z
-        t = datetime.strptime(stamp, "%m/%d/%Y %H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
         marks.append(max(t, marks[-1]))
     marks.append(float(end))
     names = [n for n, _ in PHASES] + ["process exit"]
