@@ -28,7 +28,12 @@ internal static class ReportOutput
         if (!r.Categories.IsEmpty)
         {
             var cats = new Table().AddColumn("category").AddColumn(new TableColumn("IoU").RightAligned());
-            foreach (var c in r.Categories) cats.AddRow(Markup.Escape(c.Name), Fmt(c.Iou));
+            if (r.Cityscapes is not null) cats.AddColumn(new TableColumn("iIoU").RightAligned());
+            foreach (var c in r.Categories)
+            {
+                if (r.Cityscapes is null) cats.AddRow(Markup.Escape(c.Name), Fmt(c.Iou));
+                else cats.AddRow(Markup.Escape(c.Name), Fmt(c.Iou), Fmt(c.Iiou));
+            }
             console.Write(cats);
         }
         var p = r.Pixels;
