@@ -48,18 +48,14 @@ internal static class CityscapesInstanceCounter
         }
         var categoryOf = CityscapesLabels.ById.Select(l => CityscapesLabels.CategoryIndex(l.Category)).ToArray();
         var counts = new Dictionary<long, (long Size, long Tp, long CatTp)>();
-        var n = instances.Length;
-        for (var i = 0; i < n; i++)
+        switch (instances.DType, prediction.DType)
         {
-            var inst = Value(instances, i);
-            if (inst <= CityscapesLabels.InstanceIdThreshold) continue;
-            var labelId = inst / CityscapesLabels.InstanceIdDivisor;
-            var p = Value(prediction, i);
-            counts.TryGetValue(inst, out var c);
-            c.Size++;
-            if (p == labelId) c.Tp++;
-            if (labelId < CityscapesLabels.NumIds && p is >= 0 and < CityscapesLabels.NumIds && inCategory[categoryOf[labelId]][p]) c.CatTp++;
-            counts[inst] = c;
+            case (LabelDType.UInt16, LabelDType.UInt8): // the Cityscapes files: 16-bit instanceIds, 8-bit labelIds
+                Accumulate(instances.Labels<ushort>(), prediction.Labels<byte>(), inCategory, categoryOf, counts);
+                break;
+            default:
+                Accumulate<long, long>(Widen(instances), Widen(prediction), inCategory, categoryOf, counts);
+                break;
         }
         foreach (var (id, c) in counts)
         {
@@ -68,11 +64,46 @@ internal static class CityscapesInstanceCounter
         }
     }
 
-    private static long Value(LabelArray a, int i) => a.DType switch
+    /// <summary>One pass over the pixels (generic over the label types: the JIT makes one loop per pair of types).</summary>
+    private static void Accumulate<TI, TP>(ReadOnlySpan<TI> instances, ReadOnlySpan<TP> prediction, bool[][] inCategory,
+        int[] categoryOf, Dictionary<long, (long Size, long Tp, long CatTp)> counts)
+        where TI : unmanaged, System.Numerics.IBinaryInteger<TI>
+        where TP : unmanaged, System.Numerics.IBinaryInteger<TP>
     {
-        LabelDType.UInt8 => a.Labels<byte>(i, 1)[0],
-        LabelDType.UInt16 => a.Labels<ushort>(i, 1)[0],
-        LabelDType.Int32 => a.Labels<int>(i, 1)[0],
-        _ => a.Labels<long>(i, 1)[0],
-    };
+        long lastId = -1;
+        (long Size, long Tp, long CatTp) c = default;
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var inst = long.CreateTruncating(instances[i]);
+            if (inst <= CityscapesLabels.InstanceIdThreshold) continue;
+            if (inst != lastId)
+            {
+                if (lastId >= 0) counts[lastId] = c; // instances come in runs along rows: one lookup a run
+                counts.TryGetValue(inst, out c);
+                lastId = inst;
+            }
+            var labelId = inst / CityscapesLabels.InstanceIdDivisor;
+            var p = long.CreateTruncating(prediction[i]);
+            c.Size++;
+            if (p == labelId) c.Tp++;
+            if (labelId < CityscapesLabels.NumIds && p is >= 0 and < CityscapesLabels.NumIds && inCategory[categoryOf[labelId]][p]) c.CatTp++;
+        }
+        if (lastId >= 0) counts[lastId] = c;
+    }
+
+    private static long[] Widen(LabelArray a)
+    {
+        var values = new long[a.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = a.DType switch
+            {
+                LabelDType.UInt8 => a.Labels<byte>(i, 1)[0],
+                LabelDType.UInt16 => a.Labels<ushort>(i, 1)[0],
+                LabelDType.Int32 => a.Labels<int>(i, 1)[0],
+                _ => a.Labels<long>(i, 1)[0],
+            };
+        }
+        return values;
+    }
 }
