@@ -22,16 +22,17 @@ work=$(mktemp -d /tmp/evaluator-cityscapes.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 bench/cityscapes_tree.py "$work/tree" "$pairs"
 echo "$pairs frames of 2048x1024 labelIds + 16-bit instanceIds PNG (~20 instances each); $(nproc) cores"
-gt="$work/tree/gtFine"; pred="$work/tree/pred"
-plain="--classes 34 --gt-suffix _gtFine_labelIds.png --pred-suffix _leftImg8bit.png"
-protocol="--protocol cityscapes --cityscapes-json $work/cs.json"
+pred="$work/tree/pred"
+# the same pairs both ways: plain pairs gtFine/val/<city>/X_gtFine_labelIds.png with pred/<city>/X_leftImg8bit.png
+plain="--gt $work/tree/gtFine/val --classes 34 --gt-suffix _gtFine_labelIds.png --pred-suffix _leftImg8bit.png"
+protocol="--gt $work/tree/gtFine --protocol cityscapes --cityscapes-json $work/cs.json"
 : > "$work/times"
 for round in $(seq "$rounds"); do
   for name in plain protocol; do
     rm -rf "$work/journal"
     opts=${!name}
     # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %U %S" -o "$work/t" $E evaluate --gt "$gt" --pred "$pred" $opts --data-dir "$work/journal" --quiet >/dev/null
+    /usr/bin/time -f "%e %U %S" -o "$work/t" $E evaluate --pred "$pred" $opts --data-dir "$work/journal" --quiet >/dev/null
     read -r wall user sys < "$work/t"
     echo "$name $wall $(echo "$user + $sys" | bc)" >> "$work/times"
     printf "round %d %-9s wall %6.2f s  cpu %6.2f s\n" "$round" "$name" "$wall" "$(echo "$user + $sys" | bc)"

@@ -102,6 +102,17 @@ public class CityscapesProtocolTests
     }
 
     [Fact]
+    public void Post_runs_takes_the_protocol_for_runs_over_files_only()
+    {
+        using var files = System.Text.Json.JsonDocument.Parse("""{"gt": "val/gtFine", "pred": "val/pred", "protocol": "cityscapes"}""");
+        var r = Evaluator.Node.Http.RunSpecJson.Parse(files.RootElement);
+        Assert.True(r.CityscapesProtocol);
+        using var ingest = System.Text.Json.JsonDocument.Parse("""{"num_classes": 34, "protocol": "cityscapes"}""");
+        var e = Assert.Throws<InvalidRunSpecException>(() => Evaluator.Node.Http.RunSpecJson.Parse(ingest.RootElement));
+        Assert.Contains("runs over files", e.Message);
+    }
+
+    [Fact]
     public void A_small_run_gives_the_hand_counted_scores()
     {
         // Per image: gt road (7) 4 px, car instance 26001 4 px, unlabeled (0) 4 px; prediction: one car
