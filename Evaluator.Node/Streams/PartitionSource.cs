@@ -168,7 +168,8 @@ internal static class PartitionSource
                 var offset = (int)Math.Min(n, (long)s * batchPixels);
                 var length = Math.Min(batchPixels, n - offset);
                 yield return new Batch(start.RunId, start.Partition, d.Seq, s, count, source, d.GroundTruth, d.Prediction,
-                    offset, length, null) { Cityscapes = d.Cityscapes };
+                    offset, length, null)
+                { Cityscapes = d.Cityscapes };
             }
         }
         finally
