@@ -102,6 +102,48 @@ public class CityscapesProtocolTests
     }
 
     [Fact]
+    public void A_prediction_outside_the_34_labelIds_is_bad_input_naming_the_pair_and_the_value()
+    {
+        var (gt, pred) = Tree("cs-range", "aachen_000000_000019");
+        var file = Path.Combine(pred, "sub", "aachen_000000_000019_leftImg8bit");
+        Dataset.Write(file, Dataset.Format.PngGray8, 4, 3, [7, 7, 26, 7, 7, 7, 26, 26, 0, 0, 0, 34]);
+        var (exit, stderr) = Run(["evaluate", "--protocol", "cityscapes", "--gt", gt, "--pred", pred,
+            "--data-dir", Path.Combine(gt, "..", "data")]);
+        Assert.Equal(EvaluatorCli.ExitBadInput, exit);
+        // The pair is named by its ground-truth file, as for every counting error.
+        Assert.Contains("aachen_000000_000019_gtFine_labelIds.png: prediction label 34 at pixel 11", stderr);
+    }
+
+    [Fact]
+    public void An_instance_of_a_class_the_table_gives_no_instances_is_bad_input_naming_the_instanceIds_file()
+    {
+        var (gt, pred) = Tree("cs-inst", "aachen_000000_000019");
+        Dataset.Write(Path.Combine(gt, "aachen", "aachen_000000_000019_gtFine_instanceIds"), Dataset.Format.PngGray16, 4, 3,
+            [7001, 7001, 26001, 26001, 7, 7, 26001, 26001, 0, 0, 0, 0]);
+        var (exit, stderr) = Run(["evaluate", "--protocol", "cityscapes", "--gt", gt, "--pred", pred,
+            "--data-dir", Path.Combine(gt, "..", "data")]);
+        Assert.Equal(EvaluatorCli.ExitBadInput, exit);
+        Assert.Contains("aachen_000000_000019_gtFine_instanceIds.png", stderr);
+        Assert.Contains("instance id 7001", stderr);
+    }
+
+    /// <summary>Runs the CLI in-process with stderr captured.</summary>
+    private static (int Exit, string Stderr) Run(string[] args)
+    {
+        var saved = Console.Error;
+        var capture = new StringWriter();
+        Console.SetError(capture);
+        try
+        {
+            return (EvaluatorCli.Run(args), capture.ToString());
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+    }
+
+    [Fact]
     public void Post_runs_takes_the_protocol_for_runs_over_files_only()
     {
         using var files = System.Text.Json.JsonDocument.Parse("""{"gt": "val/gtFine", "pred": "val/pred", "protocol": "cityscapes"}""");
