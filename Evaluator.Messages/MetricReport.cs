@@ -13,10 +13,18 @@ public sealed record ClassMetrics(
     double? FBeta,
     long Support,
     long Predicted,
-    long TruePositives);
+    long TruePositives)
+{
+    /// <summary>Cityscapes protocol: the class's instance-level IoU (null: NaN in the script, or not computed).</summary>
+    public double? Iiou { get; init; }
+}
 
 /// <summary>IoU of a category: its classes merged into one on both axes (cityscapesScripts).</summary>
-public sealed record CategoryMetrics(string Name, ImmutableArray<int> Classes, double? Iou);
+public sealed record CategoryMetrics(string Name, ImmutableArray<int> Classes, double? Iou)
+{
+    /// <summary>Cityscapes protocol: the category's instance-level IoU (null: NaN in the script, or not computed).</summary>
+    public double? Iiou { get; init; }
+}
 
 /// <summary>
 /// Every metric of DESIGN.md computed from an exact confusion matrix and the pixel counts.
@@ -65,6 +73,45 @@ public sealed record MetricReport(
         : boundary.NumClasses != Spec.NumClasses
             ? throw new InvalidRunSpecException($"boundary sums of {boundary.NumClasses} classes for a {Spec.NumClasses}-class run")
             : this with { Boundary = boundary, BoundaryDilation = dilation };
+
+    /// <summary>
+    /// Cityscapes protocol runs (<c>--protocol cityscapes</c>): the script's scores (null otherwise). A
+    /// report with them says the protocol's values in per_class[].iou, mean_iou, categories and
+    /// mean_category_iou (see <see cref="WithCityscapes"/>).
+    /// </summary>
+    public Messages.Cityscapes.CityscapesScores? Cityscapes { get; init; }
+
+    /// <summary>Cityscapes protocol: averageScoreInstClasses (null for NaN).</summary>
+    public double? MeanIiou => Cityscapes is { } s ? Messages.Cityscapes.CityscapesScores.Nullable(s.AverageScoreInstClasses) : null;
+
+    /// <summary>Cityscapes protocol: averageScoreInstCategories (null for NaN).</summary>
+    public double? MeanCategoryIiou => Cityscapes is { } s ? Messages.Cityscapes.CityscapesScores.Nullable(s.AverageScoreInstCategories) : null;
+
+    /// <summary>
+    /// This report under the Cityscapes protocol (a no-op for null): per-class IoU, mean IoU,
+    /// categories and mean category IoU become the script's (its FP leaves out pixels whose ground
+    /// truth is ignored; its means are over the 19 evaluated classes and 7 categories), with iIoU.
+    /// </summary>
+    public MetricReport WithCityscapes(Messages.Cityscapes.CityscapesInstanceStats? stats)
+    {
+        if (stats is null) return this;
+        var s = Messages.Cityscapes.CityscapesScores.Compute(Matrix, stats);
+        static double? N(double v) => Messages.Cityscapes.CityscapesScores.Nullable(v);
+        var labels = Messages.Cityscapes.CityscapesLabels.Labels;
+        var categories = Messages.Cityscapes.CityscapesLabels.Categories.Select((c, i) => new CategoryMetrics(c,
+            [.. labels.Where(l => l.Category == c && l.Id >= 0 && !l.IgnoreInEval).Select(l => l.Id)], N(s.CategoryScores[i]))
+        {
+            Iiou = N(s.CategoryInstScores[i]),
+        }).ToImmutableArray();
+        return this with
+        {
+            Cityscapes = s,
+            PerClass = [.. PerClass.Select(m => m with { Iou = N(s.ClassScores[m.Id]), Iiou = N(s.ClassInstScores[m.Id]) })],
+            MeanIou = N(s.AverageScoreClasses),
+            Categories = categories,
+            MeanCategoryIou = N(s.AverageScoreCategories),
+        };
+    }
 
     /// <summary>
     /// The mean IoU and pixel accuracy of one image from its nonzero cells, with exactly the

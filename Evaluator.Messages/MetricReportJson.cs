@@ -102,6 +102,7 @@ public static class MetricReportJson
             w.WriteNumber("support", m.Support);
             w.WriteNumber("predicted", m.Predicted);
             w.WriteNumber("true_positives", m.TruePositives);
+            if (r.Cityscapes is not null) Number(w, "iiou", m.Iiou);
             if (r.Boundary is { } b)
             {
                 Number(w, "boundary_iou", b.Iou(m.Id));
@@ -119,6 +120,11 @@ public static class MetricReportJson
         Number(w, "mean_dice", r.MeanDice);
         w.WriteNumber("beta", spec.Beta);
         Number(w, "mean_f_beta", r.MeanFBeta);
+        if (r.Cityscapes is not null)
+        {
+            w.WriteString("protocol", "cityscapes");
+            Number(w, "mean_iiou", r.MeanIiou);
+        }
         if (r.Boundary is not null)
         {
             Number(w, "mean_boundary_iou", r.MeanBoundaryIou);
@@ -136,10 +142,12 @@ public static class MetricReportJson
                 foreach (var k in cat.Classes) w.WriteNumberValue(k);
                 w.WriteEndArray();
                 Number(w, "iou", cat.Iou);
+                if (r.Cityscapes is not null) Number(w, "iiou", cat.Iiou);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
             Number(w, "mean_category_iou", r.MeanCategoryIou);
+            if (r.Cityscapes is not null) Number(w, "mean_category_iiou", r.MeanCategoryIiou);
         }
 
         if (r.WorstImages is { } worst)

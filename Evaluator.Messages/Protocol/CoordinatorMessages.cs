@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Evaluator.Messages.Cityscapes;
 
 namespace Evaluator.Messages.Protocol;
 
@@ -18,13 +19,16 @@ public sealed record PartitionPartial(string RunId, int Partition, long Watermar
     /// <summary>Boundary IoU runs: the partition's per-class boundary sums over batches [0, Watermark) (null otherwise).</summary>
     public BoundaryCounts? Boundary { get; init; }
 
+    /// <summary>Cityscapes protocol runs: the partition's instance statistics over batches [0, Watermark) (null otherwise).</summary>
+    public CityscapesInstanceStats? Cityscapes { get; init; }
+
     public static PartitionPartial Empty(string runId, int partition, int numClasses) =>
         new(runId, partition, 0, new ConfusionMatrix(numClasses), PixelCounts.Zero, [], false);
 
     public bool Equals(PartitionPartial? o) =>
         o is not null && RunId == o.RunId && Partition == o.Partition && Watermark == o.Watermark
         && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && BadPairs.SequenceEqual(o.BadPairs) && Final == o.Final
-        && Images.SequenceEqual(o.Images) && Equals(Boundary, o.Boundary);
+        && Images.SequenceEqual(o.Images) && Equals(Boundary, o.Boundary) && Equals(Cityscapes, o.Cityscapes);
 
     public override int GetHashCode() => HashCode.Combine(RunId, Partition, Watermark, Final);
 }
@@ -59,12 +63,15 @@ public sealed record StartRun(string RunId, RunSpec Spec, ImmutableArray<Partiti
     /// <summary>Boundary IoU runs: the dilation ratio of the boundary regions (null: no boundary IoU).</summary>
     public double? BoundaryDilation { get; init; }
 
+    /// <summary>Cityscapes protocol runs (--protocol cityscapes): the shards add up the pairs' instance statistics.</summary>
+    public bool CityscapesProtocol { get; init; }
+
     public bool Equals(StartRun? o) =>
         o is not null && RunId == o.RunId && Spec.Equals(o.Spec) && Partitions.SequenceEqual(o.Partitions)
         && ExpectedPixels == o.ExpectedPixels && Fingerprint == o.Fingerprint && SkipBad == o.SkipBad
         && Ingest == o.Ingest && Stamps.SequenceEqual(o.Stamps) && PerImage == o.PerImage
         && GroundTruthRoot == o.GroundTruthRoot && PredictionRoot == o.PredictionRoot
-        && BoundaryDilation == o.BoundaryDilation;
+        && BoundaryDilation == o.BoundaryDilation && CityscapesProtocol == o.CityscapesProtocol;
 
     public override int GetHashCode() => HashCode.Combine(RunId, Fingerprint);
 }
@@ -122,13 +129,18 @@ public sealed record RunSnapshot(string RunId, long Number, DateTimeOffset Time,
     /// <summary>Boundary IoU runs: the dilation ratio.</summary>
     public double? BoundaryDilation { get; init; }
 
-    public MetricReport ToReport() => MetricReport.Compute(Spec, Matrix, Pixels, RunId).WithBoundary(Boundary, BoundaryDilation);
+    /// <summary>Cityscapes protocol runs: the run's exact instance statistics (null otherwise).</summary>
+    public CityscapesInstanceStats? Cityscapes { get; init; }
+
+    public MetricReport ToReport() =>
+        MetricReport.Compute(Spec, Matrix, Pixels, RunId).WithBoundary(Boundary, BoundaryDilation).WithCityscapes(Cityscapes);
 
     public bool Equals(RunSnapshot? o) =>
         o is not null && RunId == o.RunId && Number == o.Number && Time == o.Time && Spec.Equals(o.Spec)
         && Matrix.Equals(o.Matrix) && Pixels == o.Pixels && ExpectedPixels == o.ExpectedPixels
         && Partitions.SequenceEqual(o.Partitions) && BadPairs.SequenceEqual(o.BadPairs) && Status == o.Status
-        && Error == o.Error && Equals(Boundary, o.Boundary) && BoundaryDilation == o.BoundaryDilation;
+        && Error == o.Error && Equals(Boundary, o.Boundary) && BoundaryDilation == o.BoundaryDilation
+        && Equals(Cityscapes, o.Cityscapes);
 
     public override int GetHashCode() => HashCode.Combine(RunId, Number);
 }

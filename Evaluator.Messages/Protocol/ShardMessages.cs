@@ -1,3 +1,5 @@
+using Evaluator.Messages.Cityscapes;
+
 namespace Evaluator.Messages.Protocol;
 
 /// <summary>
@@ -10,6 +12,9 @@ public sealed record StartPartition(string RunId, int Partition, RunSpec Spec, P
 {
     /// <summary>Boundary IoU runs: the dilation ratio; the ledger sums each pair's boundary counts (null: none).</summary>
     public double? BoundaryDilation { get; init; }
+
+    /// <summary>Cityscapes protocol runs: the ledger adds up each pair's instance statistics (carried by its batches).</summary>
+    public bool CityscapesProtocol { get; init; }
 }
 
 /// <summary>
@@ -22,6 +27,9 @@ public sealed record Batch(string RunId, int Partition, long Seq, int Slice, int
     LabelArray? GroundTruth, LabelArray? Prediction, int Offset, int Length, BadPair? Bad) : IPartitionMessage, ILocalMessage
 {
     public bool IsLastSlice => Slice == SliceCount - 1;
+
+    /// <summary>Cityscapes protocol runs: the whole pair's instance statistics (read with its instanceIds file), on every slice.</summary>
+    public CityscapesInstanceStats? Cityscapes { get; init; }
 }
 
 /// <summary>Stops a partition's stream (its run failed elsewhere); it sends its last partial.</summary>

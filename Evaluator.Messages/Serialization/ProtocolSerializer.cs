@@ -36,76 +36,96 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// </summary>
     private static readonly Entry[] Table =
     [
-        // Boundary IoU (issue #13 item 5): the dilation travels with StartRun/StartPartition, the
-        // per-class sums with partials and snapshots; the forms before it stay readable below.
-        On<StartPartition>("SP3", (w, s) =>
+        // Cityscapes protocol (issue #13 item 4): the flag travels with StartRun/StartPartition, the
+        // instance statistics with partials and snapshots; the forms before it stay readable below.
+        On<StartPartition>("SP4", (w, s) =>
         {
             WriteStartPartitionV1(w, s);
             w.Bool(s.PerImage);
             w.NullableDouble(s.BoundaryDilation);
-            w.Boundary(s.Resume.Boundary); // a resumed ledger goes on from the partial's sums
+            w.Boundary(s.Resume.Boundary);
+            w.Bool(s.CityscapesProtocol);
+            w.Cityscapes(s.Resume.Cityscapes); // a resumed ledger goes on from the partial's statistics
         }, static (ref WireReader r) =>
         {
             var s = ReadStartPartitionV1(ref r) with { PerImage = r.Bool(), BoundaryDilation = r.NullableDouble() };
-            return s with { Resume = s.Resume with { Boundary = r.Boundary() } };
+            s = s with { Resume = s.Resume with { Boundary = r.Boundary() }, CityscapesProtocol = r.Bool() };
+            return s with { Resume = s.Resume with { Cityscapes = r.Cityscapes() } };
         }),
-        On<PartitionPartial>("PP3", (w, p) =>
+        On<PartitionPartial>("PP4", (w, p) =>
         {
             w.Partial(p);
             w.Images(p.Images);
             w.Boundary(p.Boundary);
-        }, static (ref WireReader r) => r.Partial() with { Images = r.Images(), Boundary = r.Boundary() }),
-        On<StartRun>("SR4", (w, s) =>
+            w.Cityscapes(p.Cityscapes);
+        }, static (ref WireReader r) => r.Partial() with { Images = r.Images(), Boundary = r.Boundary(), Cityscapes = r.Cityscapes() }),
+        On<StartRun>("SR5", (w, s) =>
         {
             w.Start(s);
             w.Stamps(s.Stamps);
             w.PerImage(s);
             w.NullableDouble(s.BoundaryDilation);
-        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() }) with { BoundaryDilation = r.NullableDouble() }),
-        On<RunAccepted>("RA2", (w, a) =>
+            w.Bool(s.CityscapesProtocol);
+        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() }) with
+        {
+            BoundaryDilation = r.NullableDouble(),
+            CityscapesProtocol = r.Bool(),
+        }),
+        On<RunAccepted>("RA3", (w, a) =>
         {
             w.String(a.RunId);
             w.Bool(a.Resumed);
             w.Snapshot(a.Snapshot);
             w.Boundary(a.Snapshot.Boundary);
             w.NullableDouble(a.Snapshot.BoundaryDilation);
+            w.Cityscapes(a.Snapshot.Cityscapes);
         }, static (ref WireReader r) => new RunAccepted(r.String(), r.Bool(),
-            r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble() })),
-        On<RunSnapshot>("RS2", (w, s) =>
+            r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble(), Cityscapes = r.Cityscapes() })),
+        On<RunSnapshot>("RS3", (w, s) =>
         {
             w.Snapshot(s);
             w.Boundary(s.Boundary);
             w.NullableDouble(s.BoundaryDilation);
-        }, static (ref WireReader r) => r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble() }),
-        On<RunStarted>("E-RS4", (w, e) =>
+            w.Cityscapes(s.Cityscapes);
+        }, static (ref WireReader r) =>
+            r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble(), Cityscapes = r.Cityscapes() }),
+        On<RunStarted>("E-RS5", (w, e) =>
         {
             w.Start(e.Start);
             w.Stamps(e.Start.Stamps);
             w.PerImage(e.Start);
             w.NullableDouble(e.Start.BoundaryDilation);
-        }, static (ref WireReader r) =>
-            new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }) with { BoundaryDilation = r.NullableDouble() })),
-        On<PartialRecorded>("E-PR3", (w, e) =>
+            w.Bool(e.Start.CityscapesProtocol);
+        }, static (ref WireReader r) => new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }) with
+        {
+            BoundaryDilation = r.NullableDouble(),
+            CityscapesProtocol = r.Bool(),
+        })),
+        On<PartialRecorded>("E-PR4", (w, e) =>
         {
             w.Partial(e.Partial);
             w.Images(e.Partial.Images);
             w.Boundary(e.Partial.Boundary);
-        }, static (ref WireReader r) => new PartialRecorded(r.Partial() with { Images = r.Images(), Boundary = r.Boundary() })),
-        On<CoordinatorSnapshot>("S-C4", (w, s) =>
+            w.Cityscapes(e.Partial.Cityscapes);
+        }, static (ref WireReader r) =>
+            new PartialRecorded(r.Partial() with { Images = r.Images(), Boundary = r.Boundary(), Cityscapes = r.Cityscapes() })),
+        On<CoordinatorSnapshot>("S-C5", (w, s) =>
         {
             WriteSnapshotV1(w, s);
             w.Stamps(s.Start.Stamps);
             w.PerImage(s.Start);
             w.NullableDouble(s.Start.BoundaryDilation);
             w.List(s.Partials, p => w.Boundary(p.Boundary));
+            w.Bool(s.Start.CityscapesProtocol);
+            w.List(s.Partials, p => w.Cityscapes(p.Cityscapes));
         }, static (ref WireReader r) =>
         {
-            var s = ReadSnapshotV2(ref r);
-            var start = r.PerImage(s.Start) with { BoundaryDilation = r.NullableDouble() };
-            var sums = WireReader.ReadList(ref r, static (ref WireReader x) => x.Boundary());
-            if (sums.Length != s.Partials.Length)
-                throw new WireFormatException("coordinator snapshot", $"{sums.Length} boundary sums for {s.Partials.Length} partitions");
-            return s with { Start = start, Partials = [.. s.Partials.Select((p, i) => p with { Boundary = sums[i] })] };
+            var s = ReadSnapshotV4(ref r);
+            var start = s.Start with { CityscapesProtocol = r.Bool() };
+            var stats = WireReader.ReadList(ref r, static (ref WireReader x) => x.Cityscapes());
+            if (stats.Length != s.Partials.Length)
+                throw new WireFormatException("coordinator snapshot", $"{stats.Length} Cityscapes statistics for {s.Partials.Length} partitions");
+            return s with { Start = start, Partials = [.. s.Partials.Select((p, i) => p with { Cityscapes = stats[i] })] };
         }),
         On<StopPartition>("ST", (w, s) => w.Key(s.RunId, s.Partition), static (ref WireReader r) => new StopPartition(r.String(), r.Int())),
         On<PartialAccepted>("PA", (w, a) =>
@@ -189,6 +209,68 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     /// </summary>
     private static readonly Entry[] ReadOnly =
     [
+        // Before the Cityscapes protocol: these forms read as runs without it.
+        On<StartPartition>("SP3", (w, s) =>
+        {
+            WriteStartPartitionV1(w, s);
+            w.Bool(s.PerImage);
+            w.NullableDouble(s.BoundaryDilation);
+            w.Boundary(s.Resume.Boundary); // a resumed ledger goes on from the partial's sums
+        }, static (ref WireReader r) =>
+        {
+            var s = ReadStartPartitionV1(ref r) with { PerImage = r.Bool(), BoundaryDilation = r.NullableDouble() };
+            return s with { Resume = s.Resume with { Boundary = r.Boundary() } };
+        }),
+        On<PartitionPartial>("PP3", (w, p) =>
+        {
+            w.Partial(p);
+            w.Images(p.Images);
+            w.Boundary(p.Boundary);
+        }, static (ref WireReader r) => r.Partial() with { Images = r.Images(), Boundary = r.Boundary() }),
+        On<StartRun>("SR4", (w, s) =>
+        {
+            w.Start(s);
+            w.Stamps(s.Stamps);
+            w.PerImage(s);
+            w.NullableDouble(s.BoundaryDilation);
+        }, static (ref WireReader r) => r.PerImage(r.Start() with { Stamps = r.Stamps() }) with { BoundaryDilation = r.NullableDouble() }),
+        On<RunAccepted>("RA2", (w, a) =>
+        {
+            w.String(a.RunId);
+            w.Bool(a.Resumed);
+            w.Snapshot(a.Snapshot);
+            w.Boundary(a.Snapshot.Boundary);
+            w.NullableDouble(a.Snapshot.BoundaryDilation);
+        }, static (ref WireReader r) => new RunAccepted(r.String(), r.Bool(),
+            r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble() })),
+        On<RunSnapshot>("RS2", (w, s) =>
+        {
+            w.Snapshot(s);
+            w.Boundary(s.Boundary);
+            w.NullableDouble(s.BoundaryDilation);
+        }, static (ref WireReader r) => r.Snapshot() with { Boundary = r.Boundary(), BoundaryDilation = r.NullableDouble() }),
+        On<RunStarted>("E-RS4", (w, e) =>
+        {
+            w.Start(e.Start);
+            w.Stamps(e.Start.Stamps);
+            w.PerImage(e.Start);
+            w.NullableDouble(e.Start.BoundaryDilation);
+        }, static (ref WireReader r) =>
+            new RunStarted(r.PerImage(r.Start() with { Stamps = r.Stamps() }) with { BoundaryDilation = r.NullableDouble() })),
+        On<PartialRecorded>("E-PR3", (w, e) =>
+        {
+            w.Partial(e.Partial);
+            w.Images(e.Partial.Images);
+            w.Boundary(e.Partial.Boundary);
+        }, static (ref WireReader r) => new PartialRecorded(r.Partial() with { Images = r.Images(), Boundary = r.Boundary() })),
+        On<CoordinatorSnapshot>("S-C4", (w, s) =>
+        {
+            WriteSnapshotV1(w, s);
+            w.Stamps(s.Start.Stamps);
+            w.PerImage(s.Start);
+            w.NullableDouble(s.Start.BoundaryDilation);
+            w.List(s.Partials, p => w.Boundary(p.Boundary));
+        }, static (ref WireReader r) => ReadSnapshotV4(ref r)),
         // Before boundary IoU: these forms read as runs without boundary sums.
         On<RunAccepted>("RA", (w, a) =>
         {
@@ -272,6 +354,17 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     private static StartPartition ReadStartPartitionV1(ref WireReader r) =>
         new(r.String(), r.Int(), r.Spec(), r.Assignment(), r.Partial(), r.Bool(), r.Bool());
+
+    /// <summary>A coordinator snapshot as "S-C4" holds it (boundary IoU, no Cityscapes protocol).</summary>
+    private static CoordinatorSnapshot ReadSnapshotV4(ref WireReader r)
+    {
+        var s = ReadSnapshotV2(ref r);
+        var start = r.PerImage(s.Start) with { BoundaryDilation = r.NullableDouble() };
+        var sums = WireReader.ReadList(ref r, static (ref WireReader x) => x.Boundary());
+        if (sums.Length != s.Partials.Length)
+            throw new WireFormatException("coordinator snapshot", $"{sums.Length} boundary sums for {s.Partials.Length} partitions");
+        return s with { Start = start, Partials = [.. s.Partials.Select((p, i) => p with { Boundary = sums[i] })] };
+    }
 
     /// <summary>A coordinator snapshot as "S-C2" holds it (pair stamps, no per-image flag).</summary>
     private static CoordinatorSnapshot ReadSnapshotV2(ref WireReader r)

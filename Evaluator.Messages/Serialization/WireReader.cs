@@ -145,6 +145,30 @@ public ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
             : throw new WireFormatException(what, $"boundary sums of {inter.Length} and {union.Length} classes");
     }
 
+    public Cityscapes.CityscapesInstanceStats? Cityscapes()
+    {
+        if (!Bool()) return null;
+        var tp = ReadList(ref this, static (ref WireReader r) => r.Var());
+        var fn = ReadList(ref this, static (ref WireReader r) => r.Var());
+        var ctp = ReadList(ref this, static (ref WireReader r) => r.Var());
+        var cfn = ReadList(ref this, static (ref WireReader r) => r.Var());
+        var tpW = ReadList(ref this, static (ref WireReader r) => r.ExactSum());
+        var fnW = ReadList(ref this, static (ref WireReader r) => r.ExactSum());
+        var ctpW = ReadList(ref this, static (ref WireReader r) => r.ExactSum());
+        var cfnW = ReadList(ref this, static (ref WireReader r) => r.ExactSum());
+        try
+        {
+            return new Messages.Cityscapes.CityscapesInstanceStats(tp, fn, tpW, fnW, ctp, cfn, ctpW, cfnW).Validated();
+        }
+        catch (InvalidRunSpecException e)
+        {
+            throw new WireFormatException(what, e.Message);
+        }
+    }
+
+    private Messages.Cityscapes.ExactSum ExactSum() =>
+        Messages.Cityscapes.ExactSum.FromUnits(new System.Numerics.BigInteger(Bytes(), isUnsigned: true, isBigEndian: false));
+
     public StartRun Start() =>
         new(String(), Spec(), ReadList(ref this, static (ref WireReader r) => r.Assignment()), Var(), String(), Bool(), Bool());
 

@@ -225,4 +225,14 @@ public sealed class WireWriter
         Byte((byte)s.Status);
         NullableString(s.Error);
     }
+
+    /// <summary>Optional Cityscapes instance statistics: a presence flag, the int64 counts, the exact sums as unsigned little-endian integers of 2^-1074.</summary>
+    public void Cityscapes(Messages.Cityscapes.CityscapesInstanceStats? c)
+    {
+        Bool(c is not null);
+        if (c is null) return;
+        foreach (var counts in new[] { c.ClassTp, c.ClassFn, c.CategoryTp, c.CategoryFn }) List(counts, Var);
+        foreach (var sums in new[] { c.ClassTpWeighted, c.ClassFnWeighted, c.CategoryTpWeighted, c.CategoryFnWeighted })
+            List(sums, x => Bytes(x.Units.ToByteArray(isUnsigned: true, isBigEndian: false)));
+    }
 }

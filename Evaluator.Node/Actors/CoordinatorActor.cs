@@ -155,6 +155,8 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
                     ? _state.Start.PerImage ? " (it records per-image results: resume it with --per-image)" : " (without per-image results)"
                     : start.BoundaryDilation != _state.Start.BoundaryDilation
                     ? _state.Start.BoundaryDilation is { } d ? $" (it computes boundary IoU: resume it with --boundary-iou --boundary-dilation {d.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : " (without boundary IoU)"
+                    : start.CityscapesProtocol != _state.Start.CityscapesProtocol
+                    ? _state.Start.CityscapesProtocol ? " (it uses the Cityscapes protocol: resume it with --protocol cityscapes)" : " (without the Cityscapes protocol)"
                     : "";
                 Sender.Tell(new RunRejected(_runId,
                     $"run '{_runId}' already exists with a different spec or dataset{counts}; use another --run-id"));
@@ -320,6 +322,7 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
             start.PerImage)
         {
             BoundaryDilation = start.BoundaryDilation,
+            CityscapesProtocol = start.CityscapesProtocol,
         };
     }
 
@@ -349,6 +352,7 @@ internal sealed partial class CoordinatorActor : ReceivePersistentActor, IWithTi
         {
             Boundary = _state.BoundaryTotal(),
             BoundaryDilation = _state.Start.BoundaryDilation,
+            Cityscapes = _state.CityscapesTotal(),
         };
     }
 

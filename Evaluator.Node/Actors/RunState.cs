@@ -90,6 +90,9 @@ internal sealed class RunState
         // A boundary IoU run's partial past its first batch must carry its sums (else the run would undercount).
         if (Start?.BoundaryDilation is not null && p.Boundary is null && p.Watermark > 0)
             return $"partition {p.Partition}'s partial (watermark {p.Watermark}) carries no boundary IoU sums";
+        // A Cityscapes protocol run's partial past its first batch must carry its instance statistics.
+        if (Start?.CityscapesProtocol == true && p.Cityscapes is null && p.Watermark > 0)
+            return $"partition {p.Partition}'s partial (watermark {p.Watermark}) carries no Cityscapes instance statistics";
         // Boundary sums: every class's union is at most the partition's counted pixels (the ledger
         // counts only counted pixels), so the run's sums are bounded by its counted total below.
         if (p.Boundary is { } b && (b.NumClasses != Partials[p.Partition].Matrix.NumClasses
@@ -146,7 +149,7 @@ internal sealed class RunState
     /// </summary>
     public static bool SameData(StartRun a, StartRun b) =>
         !a.Ingest && !b.Ingest && a.Spec.Equals(b.Spec) && a.PerImage == b.PerImage
-        && a.BoundaryDilation == b.BoundaryDilation
+        && a.BoundaryDilation == b.BoundaryDilation && a.CityscapesProtocol == b.CityscapesProtocol
         && a.Partitions.Select(p => p.Raw).Distinct().SequenceEqual(b.Partitions.Select(p => p.Raw).Distinct())
         && a.Partitions.SelectMany(p => p.Pairs).SequenceEqual(b.Partitions.SelectMany(p => p.Pairs));
 
@@ -203,6 +206,18 @@ internal sealed class RunState
             if (Refusal(p) is { } refusal) ApplyFailed(refusal);
             else Partials[p.Partition] = p;
         }
+    }
+
+    /// <summary>Boundary IoU runs: the exact per-class sums of the partials (checked); null for other runs.</summary>
+    public Messages.Cityscapes.CityscapesInstanceStats? CityscapesTotal()
+    {
+        if (!Start!.CityscapesProtocol) return null;
+        var sum = Messages.Cityscapes.CityscapesInstanceStats.Zero;
+        foreach (var p in Partials)
+        {
+            if (p.Cityscapes is { } c) sum = sum.Add(c);
+        }
+        return sum;
     }
 
     /// <summary>Boundary IoU runs: the exact per-class sums of the partials (checked); null for other runs.</summary>

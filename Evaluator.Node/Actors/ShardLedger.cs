@@ -77,6 +77,10 @@ internal sealed class ShardLedger
     private BoundaryCounts? _boundary;
     private BoundaryCounter? _boundaryCounter;
 
+    // Cityscapes protocol runs: the partition's instance statistics over batches [0, Watermark)
+    // (each pair's come with its batches, counted where it was decoded).
+    private Messages.Cityscapes.CityscapesInstanceStats? _cityscapes;
+
     public ShardLedger(StartPartition start, ConfusionCounter? previousCounter = null)
     {
         Start = start;
@@ -91,6 +95,8 @@ internal sealed class ShardLedger
         AckedFinal = resume.Final; // the coordinator holds (persisted) the final partial it resumed us from
         if (start.BoundaryDilation is not null)
             _boundary = resume.Boundary ?? BoundaryCounts.Zero(start.Spec.NumClasses);
+        if (start.CityscapesProtocol)
+            _cityscapes = resume.Cityscapes ?? Messages.Cityscapes.CityscapesInstanceStats.Zero;
         _counter = previousCounter is not null && previousCounter.Spec.Equals(start.Spec) ? previousCounter : null;
         if (_matrix.IsAllocated) // an empty resume holds no cells: allocated with the first count
         {
@@ -221,7 +227,8 @@ internal sealed class ShardLedger
         var gt = b.GroundTruth!;
         var pred = b.Prediction!;
         var boundaryRun = Start.BoundaryDilation is not null;
-        if (b.SliceCount == 1 && !Start.PerImage && !boundaryRun)
+        var cityscapesRun = Start.CityscapesProtocol;
+        if (b.SliceCount == 1 && !Start.PerImage && !boundaryRun && !cityscapesRun)
         {
             CountAndCommit(gt, pred, b.Offset, b.Length, b.Source);
             return new LedgerStep(LedgerOutcome.Counted);
@@ -244,14 +251,29 @@ internal sealed class ShardLedger
         // Boundary sums of the whole pair (its labels were validated by the counts above), added
         // checked before the commit and stored after it: all or nothing with the pair's matrix.
         var boundary = boundaryRun ? AddBoundary(gt, pred, b.Source) : null;
+        var cityscapes = cityscapesRun ? AddCityscapes(b) : null;
         Commit(_pairMatrix, _pairPixels);
         if (boundary is not null) _boundary = boundary;
+        if (cityscapes is not null) _cityscapes = cityscapes;
         if (image is not null)
         {
             _images.Add(image); // after the commit: a refused pair leaves no row
             CellsInFlight += image.Cells.Length;
         }
         return new LedgerStep(LedgerOutcome.Counted);
+    }
+
+    private Messages.Cityscapes.CityscapesInstanceStats AddCityscapes(Batch b)
+    {
+        var pair = b.Cityscapes ?? throw new BadInputException(b.Source, "the pair came without its Cityscapes instance statistics");
+        try
+        {
+            return _cityscapes!.Add(pair);
+        }
+        catch (OverflowException e)
+        {
+            throw new CountOverflowException($"partition {Start.Partition}'s Cityscapes instance statistics", e);
+        }
     }
 
     private BoundaryCounts AddBoundary(LabelArray gt, LabelArray pred, string source)
@@ -345,6 +367,7 @@ internal sealed class ShardLedger
         {
             Images = [.. _images],
             Boundary = _boundary,
+            Cityscapes = _cityscapes,
         };
     }
 

@@ -204,6 +204,8 @@ internal static class EvaluateCommand
             $"peak memory: {PeakMemory.Bytes() / (1024 * 1024):N0} MiB")));
         if (o.Report is not null) await File.WriteAllTextAsync(o.Report, ReportFormats.Json(final, worst: worst, bootstrap: intervals), cancel);
         if (o.Csv is not null) await File.WriteAllTextAsync(o.Csv, ReportFormats.Csv(reportModel), cancel);
+        if (o.CityscapesJson is not null && reportModel.Cityscapes is { } scores)
+            await File.WriteAllTextAsync(o.CityscapesJson, Messages.Cityscapes.CityscapesJson.Write(scores), cancel);
         if (o.Json) Console.Out.WriteLine(ReportFormats.Json(final, worst: worst, bootstrap: intervals));
 
         if (final.Status == RunStatus.Failed)

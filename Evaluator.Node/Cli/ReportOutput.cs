@@ -16,17 +16,24 @@ internal static class ReportOutput
             .AddColumn(new TableColumn("precision").RightAligned()).AddColumn(new TableColumn("Dice").RightAligned())
             .AddColumn(new TableColumn("support").RightAligned());
         if (r.Boundary is not null) table.AddColumn(new TableColumn("boundary IoU").RightAligned());
+        if (r.Cityscapes is not null) table.AddColumn(new TableColumn("iIoU").RightAligned());
         foreach (var m in r.PerClass)
         {
             string[] cells = [m.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Name), Fmt(m.Iou), Fmt(m.Accuracy),
                 Fmt(m.Precision), Fmt(m.Dice), m.Support.ToString("N0", CultureInfo.InvariantCulture)];
-            table.AddRow(r.Boundary is null ? cells : [.. cells, Fmt(r.BoundaryIou(m.Id))]);
+            if (r.Boundary is not null) cells = [.. cells, Fmt(r.BoundaryIou(m.Id))];
+            table.AddRow(r.Cityscapes is null ? cells : [.. cells, Fmt(m.Iiou)]);
         }
         console.Write(table);
         if (!r.Categories.IsEmpty)
         {
             var cats = new Table().AddColumn("category").AddColumn(new TableColumn("IoU").RightAligned());
-            foreach (var c in r.Categories) cats.AddRow(Markup.Escape(c.Name), Fmt(c.Iou));
+            if (r.Cityscapes is not null) cats.AddColumn(new TableColumn("iIoU").RightAligned());
+            foreach (var c in r.Categories)
+            {
+                if (r.Cityscapes is null) cats.AddRow(Markup.Escape(c.Name), Fmt(c.Iou));
+                else cats.AddRow(Markup.Escape(c.Name), Fmt(c.Iou), Fmt(c.Iiou));
+            }
             console.Write(cats);
         }
         var p = r.Pixels;
@@ -36,7 +43,8 @@ internal static class ReportOutput
             $"mean IoU {Fmt(r.MeanIou)}{Interval(r.Bootstrap)}   fw IoU {Fmt(r.FrequencyWeightedIou)}   pixel acc {Fmt(r.PixelAccuracy)}   " +
             $"mean acc {Fmt(r.MeanAccuracy)}   mean Dice {Fmt(r.MeanDice)}" +
             (r.Categories.IsEmpty ? "" : $"   mean category IoU {Fmt(r.MeanCategoryIou)}") +
-            (r.Boundary is null ? "" : $"   mean boundary IoU {Fmt(r.MeanBoundaryIou)}")));
+            (r.Boundary is null ? "" : $"   mean boundary IoU {Fmt(r.MeanBoundaryIou)}") +
+            (r.Cityscapes is null ? "" : $"   mean iIoU {Fmt(r.MeanIiou)}   mean category iIoU {Fmt(r.MeanCategoryIiou)}")));
     }
 
     /// <summary>Per-image runs: the images with the lowest mean IoU, lowest first.</summary>

@@ -13,6 +13,9 @@ internal sealed record EvaluateOptions
 
     public string? Csv { get; init; }
 
+    /// <summary>--cityscapes-json: write cityscapesScripts' own result JSON here (--protocol cityscapes).</summary>
+    public string? CityscapesJson { get; init; }
+
     public string? DataDir { get; init; }
 
     /// <summary>Print the report JSON to stdout and nothing else (messages and progress go to stderr).</summary>
@@ -78,7 +81,9 @@ internal sealed class RunOptions
     private readonly Option<double> _confidence = new("--confidence") { Description = "With --bootstrap: confidence level of the percentile intervals, in (0, 1).", DefaultValueFactory = _ => BootstrapOptions.DefaultConfidence, HelpName = "C" };
     private readonly Option<string> _gt = new("--gt") { Description = "Ground-truth file or directory.", Required = true };
     private readonly Option<string> _pred = new("--pred") { Description = "Prediction file or directory.", Required = true };
-    private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096).", Required = true };
+    private readonly Option<int> _classes = new("--classes") { Description = "Number of classes C (1..4096); implied by --protocol cityscapes." };
+    private readonly Option<string> _protocol = new("--protocol") { Description = "plain, or cityscapes: cityscapesScripts' evalPixelLevelSemanticLabeling over *_gtFine_labelIds.png (+ *_gtFine_instanceIds.png beside them) and predictions <city>_<seq>_<frame>*.png under --pred: 34 labelIds, its ignore rules, iIoU and categories.", DefaultValueFactory = _ => "plain" };
+    private readonly Option<string?> _cityscapesJson = new("--cityscapes-json") { Description = "With --protocol cityscapes: write the script's own result JSON (classScores, classInstScores, categoryScores, …, confMatrix) here.", HelpName = "FILE" };
     private readonly Option<string?> _names = new("--class-names") { Description = $"File with one class name per line, or a preset: {ClassNamePresets.List}." };
     private readonly Option<long[]> _ignore = new("--ignore") { Description = "Ignore label(s) of the ground truth (any number).", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _labelMap = new("--label-map") { Description = $"A preset ({string.Join(", ", LabelMap.PresetNames)}) or FILE.json, applied to ground truth before counting." };
@@ -159,6 +164,15 @@ internal sealed class RunOptions
             var c = v.GetValueOrDefault<double>();
             if (!(c is > 0 and < 1)) v.AddError($"--confidence {c.ToString(System.Globalization.CultureInfo.InvariantCulture)}: must be strictly between 0 and 1 (e.g. 0.95)");
         });
+        _protocol.AcceptOnlyFromAmong([.. RunRequest.ProtocolNames]);
+        cmd.Validators.Add(v =>
+        {
+            var cityscapes = v.GetValue(_protocol) == "cityscapes";
+            if (!cityscapes && v.GetResult(_classes) is null or { Implicit: true })
+                v.AddError("Option '--classes' is required.");
+            if (!cityscapes && v.GetValue(_cityscapesJson) is not null)
+                v.AddError("--cityscapes-json needs --protocol cityscapes");
+        });
         cmd.Validators.Add(v =>
         {
             if (v.GetResult(_worst) is { Implicit: false } && v.GetValue(_perImage) is null)
@@ -173,6 +187,7 @@ internal sealed class RunOptions
                      _gt, _pred, _classes, _names, _ignore, _labelMap, _mapPred, _outOfRange, _targets, _categories, _beta,
                      _report, _csv, _runId, _dataDir, _partitions, _batch, _skipBad, _maxBad, _json, _quiet, _allowDuplicates, _layout, _gtSuffix, _predSuffix,
                      _shape, _dtype, _perImage, _worst, _boundaryIou, _boundaryDilation, _bootstrap, _seed, _confidence,
+                     _protocol, _cityscapesJson,
                  })
             cmd.Options.Add(o);
     }
@@ -205,7 +220,9 @@ internal sealed class RunOptions
             DType = r.GetValue(_dtype),
             PerImage = r.GetValue(_perImage) is not null,
             BoundaryDilation = r.GetValue(_boundaryIou) ? r.GetValue(_boundaryDilation) : null,
+            Protocol = r.GetValue(_protocol) ?? "plain",
         },
+        CityscapesJson = r.GetValue(_cityscapesJson),
         PerImage = r.GetValue(_perImage),
         Worst = r.GetValue(_worst),
         Bootstrap = r.GetValue(_bootstrap) is > 0 and var b ? new BootstrapOptions(b, r.GetValue(_seed), r.GetValue(_confidence)) : null,

@@ -79,11 +79,15 @@ internal static class RunSpecJson
                 "allow_duplicate_files" => r with { AllowDuplicateFiles = v.GetBoolean() },
                 "boundary_iou" => r with { BoundaryDilation = v.GetBoolean() ? r.BoundaryDilation ?? RunRequest.DefaultBoundaryDilation : null },
                 "boundary_dilation" => r with { BoundaryDilation = v.GetDouble() },
+                "protocol" => r with { Protocol = Text(v, p.Name) },
                 _ => throw new InvalidRunSpecException($"unknown field \"{p.Name}\""),
             };
         }
-        if (classes is null) throw new InvalidRunSpecException("num_classes is required");
+        if (classes is null && !r.CityscapesProtocol) throw new InvalidRunSpecException("num_classes is required");
         var files = IsFileRun(r);
+        // The Cityscapes protocol reads each pair's instanceIds file: runs over files only.
+        if (!files && r.Protocol != "plain")
+            throw new InvalidRunSpecException($"protocol '{r.Protocol}' is for runs over files (\"gt\" and \"pred\"), not ingest runs");
         if (files && (r.GroundTruth.Length == 0 || r.Prediction.Length == 0))
             throw new InvalidRunSpecException("a run over files needs both \"gt\" and \"pred\"");
         if (!files && (r.Layout != "plain" || r.GroundTruthSuffix is not null || r.PredictionSuffix is not null || r.Shape is not null

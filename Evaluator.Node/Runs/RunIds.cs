@@ -29,7 +29,7 @@ internal static partial class RunIds
     /// per-image results are recorded (only hashed when they are, so other runs keep their fingerprints).
     /// </summary>
     public static string Fingerprint(RunSpec spec, IEnumerable<PartitionAssignment> partitions, bool perImage = false,
-        double? boundaryDilation = null)
+        double? boundaryDilation = null, bool cityscapesProtocol = false)
     {
         var w = new WireWriter();
         w.Spec(spec);
@@ -49,6 +49,7 @@ internal static partial class RunIds
             w.String("boundary-iou");
             w.Double(d);
         }
+        if (cityscapesProtocol) w.String("protocol-cityscapes"); // only then, so other runs keep their fingerprints
         return Convert.ToHexString(SHA256.HashData(w.ToArray()))[..32].ToLowerInvariant();
     }
 }

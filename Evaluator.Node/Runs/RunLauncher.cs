@@ -19,6 +19,9 @@ internal sealed record RunPlan(string RunId, RunSpec Spec, RawLayout? Raw, Immut
 {
     /// <summary>Boundary IoU runs: the dilation ratio (null: no boundary IoU).</summary>
     public double? BoundaryDilation { get; init; }
+
+    /// <summary>Cityscapes protocol runs (--protocol cityscapes).</summary>
+    public bool CityscapesProtocol { get; init; }
 }
 
 /// <summary>
@@ -30,6 +33,9 @@ internal static class RunLauncher
     /// <summary>The spec, run id and pairs of a run over files: every input error before a node starts.</summary>
     public static RunPlan Plan(RunRequest request)
     {
+        if (request.CityscapesProtocol) return PlanCityscapes(request);
+        if (!RunRequest.ProtocolNames.Contains(request.Protocol))
+            throw new InvalidRunSpecException($"unknown protocol '{request.Protocol}': one of {string.Join(", ", RunRequest.ProtocolNames)}");
         var spec = RunSpecBuilder.Build(request);
         var raw = RunSpecBuilder.Raw(request);
         if (request.BoundaryDilation is { } dilation && (!(dilation > 0) || double.IsInfinity(dilation)))
@@ -72,6 +78,42 @@ internal static class RunLauncher
         };
     }
 
+    /// <summary>
+    /// A run under cityscapesScripts' protocol: the 34-labelId spec and its own discovery; the options it
+    /// implies cannot be given too (a usage error naming them).
+    /// </summary>
+    private static RunPlan PlanCityscapes(RunRequest request)
+    {
+        var conflicts = new List<string>();
+        if (request.Classes != 0 && request.Classes != Messages.Cityscapes.CityscapesLabels.NumIds) conflicts.Add("--classes");
+        if (request.ClassNames is not null) conflicts.Add("--class-names");
+        if (request.Ignore.Count > 0) conflicts.Add("--ignore");
+        if (request.LabelMap is not null) conflicts.Add("--label-map");
+        if (request.MapPredictions) conflicts.Add("--map-predictions");
+        if (request.OutOfRange != OutOfRangePolicy.Error) conflicts.Add("--out-of-range");
+        if (request.TargetClasses.Count > 0) conflicts.Add("--target-classes");
+        if (request.Categories is not null) conflicts.Add("--categories");
+        if (request.Layout != "plain") conflicts.Add("--layout");
+        if (request.GroundTruthSuffix is not null) conflicts.Add("--gt-suffix");
+        if (request.PredictionSuffix is not null) conflicts.Add("--pred-suffix");
+        if (request.Shape is not null || request.DType is not null) conflicts.Add("--shape/--dtype");
+        if (request.Beta != 1.0) conflicts.Add("--beta");
+        if (conflicts.Count > 0)
+            throw new InvalidRunSpecException(
+                $"--protocol cityscapes sets the classes (34 labelIds), the ignore rules and the file layout itself: it cannot be used with {string.Join(", ", conflicts)}");
+        if (request.BoundaryDilation is { } dilation && (!(dilation > 0) || double.IsInfinity(dilation)))
+            throw new InvalidRunSpecException($"boundary dilation is {dilation}: it must be a finite number > 0");
+        var runId = request.RunId ?? RunIds.New();
+        RunIds.Validate(runId);
+        var pairs = CityscapesDiscovery.Discover(request.GroundTruth, request.Prediction);
+        return new RunPlan(runId, Messages.Cityscapes.CityscapesLabels.Spec(), null, pairs, PairDiscovery.ExpectedPixels(pairs, null),
+            request.Partitions, request.SkipBad, null, request.PerImage, (Root(request.GroundTruth), Root(request.Prediction)))
+        {
+            BoundaryDilation = request.BoundaryDilation,
+            CityscapesProtocol = true,
+        };
+    }
+
     /// <summary>The directory a per-image file names a run's files relative to: --gt (--pred) itself, or a single file's directory.</summary>
     private static string Root(string path)
     {
@@ -96,9 +138,10 @@ internal static class RunLauncher
         var partitions = PairDiscovery.Partition(plan.Pairs, count, node.Settings.BatchPixels, plan.Raw);
         CheckMemory(node.Settings, plan.Spec, partitions.Length);
         return new StartRun(plan.RunId, plan.Spec, partitions, plan.ExpectedPixels,
-            RunIds.Fingerprint(plan.Spec, partitions, plan.PerImage, plan.BoundaryDilation), plan.SkipBad, Stamps: Stamps(partitions), PerImage: plan.PerImage)
+            RunIds.Fingerprint(plan.Spec, partitions, plan.PerImage, plan.BoundaryDilation, plan.CityscapesProtocol), plan.SkipBad, Stamps: Stamps(partitions), PerImage: plan.PerImage)
         {
             BoundaryDilation = plan.BoundaryDilation,
+            CityscapesProtocol = plan.CityscapesProtocol,
             GroundTruthRoot = plan.PerImage ? plan.Roots.GroundTruth ?? "" : "",
             PredictionRoot = plan.PerImage ? plan.Roots.Prediction ?? "" : "",
         };

@@ -71,6 +71,17 @@ internal sealed record RunRequest
     /// <summary>Boundary IoU: the dilation ratio (d = max(1, round(ratio × image diagonal))); null: not computed.</summary>
     public double? BoundaryDilation { get; init; }
 
+    /// <summary>The protocol names this evaluates with: the product's own ("plain") or cityscapesScripts' ("cityscapes").</summary>
+    public static IReadOnlyList<string> ProtocolNames { get; } = ["plain", "cityscapes"];
+
+    /// <summary>
+    /// "cityscapes": cityscapesScripts' evalPixelLevelSemanticLabeling over *_gtFine_labelIds.png with their
+    /// instanceIds files (34 labelIds, its ignore rules, iIoU); it implies the classes, ignore labels and layout.
+    /// </summary>
+    public string Protocol { get; init; } = "plain";
+
+    public bool CityscapesProtocol => Protocol == "cityscapes";
+
     /// <summary>Count a physical file once per name it is found under (refused by default: see PairDiscovery).</summary>
     public bool AllowDuplicateFiles { get; init; }
 

@@ -5,6 +5,7 @@ using Akka.Streams.Dsl;
 using Evaluator.Messages;
 using Evaluator.Messages.Protocol;
 using Evaluator.Node.Inputs;
+using Evaluator.Node.Kernel;
 using Evaluator.Node.Runtime;
 
 namespace Evaluator.Node.Streams;
@@ -26,7 +27,11 @@ internal static class PartitionSource
     /// </summary>
     /// <param name="Reserved">The pair's share of the decode budget, given back once its last slice has left.</param>
     private sealed record Decoded(long Seq, FilePair Pair, LabelArray? GroundTruth, LabelArray? Prediction, BadPair? Bad,
-        IDisposable? Reserved = null);
+        IDisposable? Reserved = null)
+    {
+        /// <summary>Cityscapes protocol runs: the pair's instance statistics (its instanceIds file read here, off the stream's thread).</summary>
+        public Messages.Cityscapes.CityscapesInstanceStats? Cityscapes { get; init; }
+    }
 
     /// <param name="stats">Where decode work is added up (the ActorSystem's <see cref="DecodeStats"/>); none when null.</param>
     /// <param name="budget">
@@ -47,7 +52,8 @@ internal static class PartitionSource
         {
             var session = memory.Open();
             return Source.From(Enumerable.Range((int)first, Math.Max(0, pairs.Length - (int)first)))
-                .SelectAsync(settings.DecodeParallelism, i => ReserveAndDecodeAsync(i, pairs[i], raw, settings.MemoryMapFiles, stats, session))
+                .SelectAsync(settings.DecodeParallelism, i => ReserveAndDecodeAsync(i, pairs[i], raw, settings.MemoryMapFiles, stats, session,
+                    start.CityscapesProtocol))
                 .SelectMany(d => Slices(start, d, batchPixels))
                 .WatchTermination((_, done) =>
                 {
@@ -89,7 +95,7 @@ internal static class PartitionSource
     /// out of order, later pairs could hold the budget while the pair the stage must emit first waits.)
     /// </remarks>
     private static async Task<Decoded> ReserveAndDecodeAsync(long seq, FilePair pair, RawLayout? raw, bool memoryMap,
-        DecodeStats? stats, DecodeBudget.Session session)
+        DecodeStats? stats, DecodeBudget.Session session, bool cityscapes = false)
     {
         var bytes = LabelFileReader.DecodeBytes(pair.GroundTruth, raw, memoryMap)
                     + (string.IsNullOrEmpty(pair.Prediction) ? 0 : LabelFileReader.DecodeBytes(pair.Prediction, raw, memoryMap));
@@ -103,7 +109,7 @@ internal static class PartitionSource
         var reserved = await session.ReserveAsync(bytes);
         try
         {
-            var d = await Task.Run(() => Decode(seq, pair, raw, memoryMap, stats));
+            var d = await Task.Run(() => Decode(seq, pair, raw, memoryMap, stats, cityscapes));
             if (d.Bad is not null)
             {
                 reserved.Dispose();
@@ -118,7 +124,7 @@ internal static class PartitionSource
         }
     }
 
-    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool memoryMap, DecodeStats? stats)
+    private static Decoded Decode(long seq, FilePair pair, RawLayout? raw, bool memoryMap, DecodeStats? stats, bool cityscapes)
     {
         try
         {
@@ -126,7 +132,17 @@ internal static class PartitionSource
             var (gt, pred) = LabelFileReader.ReadPair(pair, raw, memoryMap);
             stats?.Add((long)gt.Length + pred.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started,
                 gt.IsMapped && pred.IsMapped);
-            return new Decoded(seq, pair, gt, pred, null);
+            if (!cityscapes) return new Decoded(seq, pair, gt, pred, null);
+            try
+            {
+                return new Decoded(seq, pair, gt, pred, null) { Cityscapes = CityscapesInstanceCounter.Count(pair.GroundTruth, pred) };
+            }
+            catch
+            {
+                gt.Dispose();
+                pred.Dispose();
+                throw;
+            }
         }
         catch (EvaluatorException e)
         {
@@ -152,7 +168,8 @@ internal static class PartitionSource
                 var offset = (int)Math.Min(n, (long)s * batchPixels);
                 var length = Math.Min(batchPixels, n - offset);
                 yield return new Batch(start.RunId, start.Partition, d.Seq, s, count, source, d.GroundTruth, d.Prediction,
-                    offset, length, null);
+                    offset, length, null)
+                { Cityscapes = d.Cityscapes };
             }
         }
         finally

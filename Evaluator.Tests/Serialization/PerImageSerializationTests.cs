@@ -53,8 +53,8 @@ public sealed class PerImageSerializationTests(SerializationSystem fixture) : IC
     [Fact]
     public void The_changed_records_have_new_manifests()
     {
-        // Since written under the boundary IoU manifests (BoundarySerializationTests), which append to these.
-        Assert.Equal(["PP3", "E-PR3", "SR4", "E-RS4", "SP3", "S-C4"],
+        // Since written under the Cityscapes protocol manifests (CityscapesSerializationTests), which append to these.
+        Assert.Equal(["PP4", "E-PR4", "SR5", "E-RS5", "SP4", "S-C5"],
             All.Select(_serializer.Manifest));
     }
 

@@ -118,7 +118,7 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
         Assert.Equal(snapshot, _serializer.FromBinary(w.ToArray(), "S-C"));
 
         // The new manifests append the stamps after the old layout.
-        Assert.Equal("E-RS4", _serializer.Manifest(new RunStarted(Stamped)));
+        Assert.Equal("E-RS5", _serializer.Manifest(new RunStarted(Stamped)));
         Assert.StartsWith(Convert.ToHexString(startBytes), Convert.ToHexString(_serializer.ToBinary(new RunStarted(Stamped))));
     }
 
@@ -193,7 +193,8 @@ public sealed class ProtocolSerializerTests(SerializationSystem fixture) : IClas
     public void Truncated_or_garbage_bytes_are_a_wire_format_error()
     {
         var bytes = _serializer.ToBinary(Partial);
-        Assert.Throws<WireFormatException>(() => _serializer.FromBinary(bytes[..^3], "PP"));
+        // The latest form appends 3 one-byte fields (images, boundary, Cityscapes) to "PP": cut into the partial itself.
+        Assert.Throws<WireFormatException>(() => _serializer.FromBinary(bytes[..^5], "PP"));
         Assert.Throws<WireFormatException>(() => _serializer.FromBinary([.. bytes, 1], "PP"));
     }
 
