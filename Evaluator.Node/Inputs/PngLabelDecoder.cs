@@ -196,6 +196,8 @@ internal static class PngLabelDecoder
         if (image.Pixels16 is { } p16) ArrayPool<ushort>.Shared.Return(p16);
     }
 
+    // One call per image, a loop over its rows: fully optimized at once rather than through on-stack replacement.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static PngLabelImage DecodePixels(ReadOnlyMemory<byte> data, List<(int Offset, int Length)> idat,
         int width, int height, int depth, bool isPalette, bool interlaced, byte[]? palette, bool pooled)
     {

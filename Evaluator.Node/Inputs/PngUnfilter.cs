@@ -12,6 +12,11 @@ namespace Evaluator.Node.Inputs;
 /// pixel) skip runs of zero residuals with vector scans instead of going byte by byte. Every path
 /// gives exactly the bytes of the plain per-byte definition (PNG spec, section 9).
 /// </summary>
+/// <remarks>
+/// The row functions are compiled fully optimized at their first call (AggressiveOptimization):
+/// those with <see cref="Vector{T}"/> cannot be precompiled (ReadyToRun), and their tier-0 code,
+/// where each vector operation is a call, decoded the first images of a run several times slower.
+/// </remarks>
 internal static class PngUnfilter
 {
     /// <summary>
@@ -19,6 +24,7 @@ internal static class PngUnfilter
     /// <paramref name="prev"/> is the unfiltered row above, or empty for the first row of a pass.
     /// False for an unknown filter type.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     public static bool Row(byte filter, ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
     {
         dst = dst[..src.Length];
@@ -48,6 +54,7 @@ internal static class PngUnfilter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     internal static void Sub(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
     {
         src[..bpp].CopyTo(dst);
@@ -73,6 +80,7 @@ internal static class PngUnfilter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     internal static void Up(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
     {
         int i = 0, n = src.Length;
@@ -91,12 +99,14 @@ internal static class PngUnfilter
         for (; i < n; i++) dst[i] = (byte)(src[i] + prev[i]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     private static void AvgFirst(ReadOnlySpan<byte> src, Span<byte> dst, int bpp)
     {
         src[..bpp].CopyTo(dst);
         for (int i = bpp; i < src.Length; i++) dst[i] = (byte)(src[i] + (dst[i - bpp] >> 1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     private static void Avg(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
     {
         for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + (prev[i] >> 1));
@@ -110,6 +120,7 @@ internal static class PngUnfilter
     /// of zero residuals copies the row above and stays in that state; (2) where the row above is
     /// flat (b == c), the predictor is a, so zero residuals repeat the left byte.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     internal static void Paeth1(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst)
     {
         int n = src.Length;
@@ -146,6 +157,7 @@ internal static class PngUnfilter
     /// first nonzero residual (or the row length): dst is right up to that index; bytes written past it are
     /// rewritten by the caller, which goes on from there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     private static int SyncedRun(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int i)
     {
         int n = src.Length;
@@ -183,6 +195,7 @@ internal static class PngUnfilter
     /// <paramref name="c"/>; returns where that stops (or the row length). Bytes written past it are rewritten
     /// by the caller, which goes on from there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     private static int FlatRun(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int i, byte a, byte c)
     {
         int n = src.Length;
@@ -207,6 +220,7 @@ internal static class PngUnfilter
         return n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see the class remarks
     private static void PaethN(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> dst, int bpp)
     {
         for (int i = 0; i < bpp; i++) dst[i] = (byte)(src[i] + prev[i]);
