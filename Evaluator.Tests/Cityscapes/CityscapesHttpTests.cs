@@ -43,8 +43,8 @@ public sealed class CityscapesHttpTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task A_cityscapes_file_run_over_http_reports_what_the_cli_reports_and_serves_the_scripts_json()
+    /// <summary>The run over HTTP checked against evaluate on the same files; its id and the local script JSON.</summary>
+    private async Task<(string Id, string LocalJson)> RunOverHttp()
     {
         var localReport = Path.Combine(_dir, "report.json");
         var localJson = Path.Combine(_dir, "cityscapes.json");
@@ -77,6 +77,24 @@ public sealed class CityscapesHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
         Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
         Assert.Equal(await File.ReadAllBytesAsync(localJson), await json.Content.ReadAsByteArrayAsync());
+        return (id, localJson);
+    }
+
+    [Fact]
+    public Task A_cityscapes_file_run_over_http_reports_what_the_cli_reports_and_serves_the_scripts_json() => RunOverHttp();
+
+    /// <summary>The Python client's Run.cityscapes_json(), written back as the script writes it, is the local file's text.</summary>
+    [Fact]
+    [Trait("Category", "Services")]
+    public async Task The_python_client_reads_the_scripts_json_back_as_the_script_writes_it()
+    {
+        var (id, localJson) = await RunOverHttp();
+        var script = Path.Combine(PythonScripts.ClientDir, "tests", "e2e_cityscapes.py");
+        var (code, stdout, stderr, timedOut) = await PythonScripts.RunAsync(
+            [script, _node.Api.Address.ToString().TrimEnd('/'), id, localJson], _dir, Wait);
+        Assert.False(timedOut, $"e2e_cityscapes.py did not finish\n{stdout}{stderr}");
+        Assert.True(code == 0, $"e2e_cityscapes.py exit {code}\n{stdout}{stderr}");
+        Assert.EndsWith("OK", stdout.TrimEnd());
     }
 
     [Fact]
