@@ -81,6 +81,10 @@ public sealed class CityscapesBrowserTests
             Assert.Equal(F(r.GetProperty("mean_category_iou"), "?"), shown.GetProperty("categoryMeanIou").GetString());
             Assert.Equal(F(r.GetProperty("mean_category_iiou"), "?"), shown.GetProperty("categoryMeanIiou").GetString());
 
+            // The page as shown, for a look (beside the dashboard's own screenshot).
+            var shotDir = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults")).FullName;
+            await File.WriteAllBytesAsync(Path.Combine(shotDir, "dashboard-cityscapes.png"), await browser.ScreenshotAsync());
+
             // A run without the protocol (categories, no iIoU): no iIoU column, stat or category means.
             await browser.NavigateAsync(new Uri(http.Api.Address, "runs/cs-plain").ToString(), Wait);
             await browser.WaitForAsync("document.getElementById('status').textContent", v => v.GetString() == "completed", Wait, "status completed");
