@@ -106,4 +106,17 @@ public static class CityscapesLabels
 
     /// <summary>The run spec of the protocol: 34 labelIds, none ignored at counting (the scores ignore rows), unknown ids are errors.</summary>
     public static RunSpec Spec() => new(NumIds, ClassNames, outOfRange: OutOfRangePolicy.Error);
+
+    /// <summary>
+    /// The message of a label outside the 34 labelIds under the protocol, which refuses --ignore and
+    /// --out-of-range (the generic message suggests them): the pair (its ground-truth file), the
+    /// side's file and the label, and what the protocol accepts.
+    /// </summary>
+    public static string OutOfRange(LabelOutOfRangeException e, string groundTruth, string prediction)
+    {
+        var (side, file) = e.Side == LabelSide.Prediction ? ("prediction", prediction) : ("ground-truth", groundTruth);
+        return $"{groundTruth}: {side} label {e.Value} at pixel {e.Index} of {file} is not a Cityscapes labelId: " +
+               $"--protocol cityscapes accepts labelIds 0–{NumIds - 1} only, as cityscapesScripts does " +
+               "(predictions in trainIds must be mapped to labelIds first)";
+    }
 }

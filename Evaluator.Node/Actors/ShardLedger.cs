@@ -217,7 +217,10 @@ internal sealed class ShardLedger
         catch (EvaluatorException e)
         {
             var pair = PairOf(b);
-            return Skip(new BadPair(pair.GroundTruth, pair.Prediction, e.Message));
+            var message = Start.CityscapesProtocol && e is LabelOutOfRangeException range
+                ? Messages.Cityscapes.CityscapesLabels.OutOfRange(range, pair.GroundTruth, pair.Prediction)
+                : e.Message;
+            return Skip(new BadPair(pair.GroundTruth, pair.Prediction, message));
         }
     }
 

@@ -105,6 +105,14 @@
     const hasCategories = Array.isArray(s.categories) && s.categories.length > 0;
     $('category-stat').classList.toggle('hidden', !hasCategories);
     if (hasCategories) $('mean-category-iou').textContent = E.metric(s.mean_category_iou);
+    // Cityscapes protocol runs ("protocol": "cityscapes"): instance-level IoU (mean_iiou, mean_category_iiou).
+    const cityscapes = s.protocol === 'cityscapes';
+    $('iiou-stat').classList.toggle('hidden', !cityscapes);
+    $('category-iiou-stat').classList.toggle('hidden', !cityscapes);
+    if (cityscapes) {
+      $('mean-iiou').textContent = E.metric(s.mean_iiou);
+      $('mean-category-iiou').textContent = E.metric(s.mean_category_iiou);
+    }
     // Boundary IoU runs (--boundary-iou): the report carries mean_boundary_iou (null or a number).
     const hasBoundary = 'mean_boundary_iou' in s;
     $('boundary-stat').classList.toggle('hidden', !hasBoundary);
@@ -299,6 +307,10 @@
     $('ci-head').classList.toggle('hidden', !cis);
     $('ci-head').textContent = intervals ? `IoU ${+(intervals.confidence * 100).toFixed(2)} % CI` : 'IoU CI';
     $('boundary-head').classList.toggle('hidden', !hasBoundary);
+    const cityscapes = s.protocol === 'cityscapes';
+    $('iiou-head').classList.toggle('hidden', !cityscapes);
+    // iIoU: blank where the script has none (null: a class without instances, or NaN).
+    const iiou = (v) => (typeof v === 'number' && isFinite(v) ? E.metric(v) : '');
     const rows = (s.per_class || []).map((c) => {
       const has = typeof c.iou === 'number';
       const ci = cis ? cis[c.id] : null;
@@ -314,6 +326,7 @@
         E.el('td', { class: 'iou barcell' }, bar),
         cis ? E.el('td', { class: 'num ci', text: interval(ci) }) : null,
         hasBoundary ? E.el('td', { class: 'num boundary', text: E.metric(c.boundary_iou) }) : null,
+        cityscapes ? E.el('td', { class: 'num iiou', text: iiou(c.iiou) }) : null,
         E.el('td', { class: 'num', text: E.metric(c.accuracy) }),
         E.el('td', { class: 'num', text: E.metric(c.precision) }),
         E.el('td', { class: 'num', text: E.metric(c.dice) }),
@@ -323,8 +336,15 @@
 
     const cats = s.categories || [];
     $('categories').classList.toggle('hidden', cats.length === 0);
+    $('category-iiou-head').classList.toggle('hidden', !cityscapes);
     document.querySelector('#categories tbody').replaceChildren(...cats.map((c) => E.el('tr', {},
-      E.el('td', { text: c.name }), E.el('td', { class: 'num', text: E.metric(c.iou) }))));
+      E.el('td', { text: c.name }), E.el('td', { class: 'num', text: E.metric(c.iou) }),
+      cityscapes ? E.el('td', { class: 'num iiou', text: iiou(c.iiou) }) : null)));
+    $('category-means').classList.toggle('hidden', !cityscapes || cats.length === 0);
+    if (cityscapes) {
+      $('category-mean-iou').textContent = E.metric(s.mean_category_iou);
+      $('category-mean-iiou').textContent = E.metric(s.mean_category_iiou);
+    }
   }
 
   // The heatmap: row-normalised confusion matrix, one cell per (ground truth, prediction).

@@ -22,18 +22,19 @@ internal static class RunEndpoints
         {
             if (Problems.UnsupportedMediaType(req, "application/json") is { } unsupported) return unsupported;
             RunRequest r;
-            RunSpec spec;
+            RunSpec? spec;
             try
             {
                 using var doc = await JsonDocument.ParseAsync(req.Body);
                 r = RunSpecJson.Parse(doc.RootElement);
-                spec = RunSpecBuilder.Build(r);
+                // The Cityscapes protocol sets its spec itself (34 labelIds), when the run is planned.
+                spec = r.CityscapesProtocol ? null : RunSpecBuilder.Build(r);
             }
             catch (Exception e) when (e is JsonException or EvaluatorException or InvalidOperationException or FormatException)
             {
                 return Problems.Problem(400, "bad run spec", e.Message);
             }
-            if (RunSpecJson.IsFileRun(r)) return await FileRuns.StartAsync(node, r, dataRoots, catalog, req.HttpContext.RequestAborted);
+            if (RunSpecJson.IsFileRun(r) || spec is null) return await FileRuns.StartAsync(node, r, dataRoots, catalog, req.HttpContext.RequestAborted);
             var runId = r.RunId ?? RunIds.New();
             try
             {
@@ -118,6 +119,20 @@ internal static class RunEndpoints
         })
         .WithName("GetReportCsv").WithTags("runs").WithSummary("A finished run's per-class metrics (CSV).")
         .Produces(200, contentType: "text/csv").ProducesProblem(404).ProducesProblem(409);
+
+        // The script's own result file (the bytes --cityscapes-json writes for the run).
+        app.MapGet("/runs/{id}/cityscapes.json", async (string id, CancellationToken cancel) => await Snapshot(id, cancel) switch
+        {
+            null => Problems.UnknownRun(id),
+            { Final: false } => Problems.Problem(409, "run not finished", $"run '{id}' is still running; see /runs/{id}/snapshot"),
+            var s => s.ToReport().Cityscapes is { } scores
+                ? Results.Text(Messages.Cityscapes.CityscapesJson.Write(scores), "application/json; charset=utf-8")
+                : Problems.Problem(409, "not a cityscapes-protocol run",
+                    $"run '{id}' was not run with the Cityscapes protocol (\"protocol\": \"cityscapes\", --protocol cityscapes); its report is /runs/{id}/report.json"),
+        })
+        .WithName("GetCityscapesJson").WithTags("runs")
+        .WithSummary("A finished Cityscapes-protocol run's result file as cityscapesScripts writes it (the bytes of --cityscapes-json; NaN as Python writes it).")
+        .Produces(200, contentType: "application/json").ProducesProblem(404).ProducesProblem(409);
 
         app.MapGet("/runs/{id}/events", async Task<IResult> (string id, HttpContext ctx) =>
         {

@@ -112,6 +112,10 @@ public class CityscapesProtocolTests
         Assert.Equal(EvaluatorCli.ExitBadInput, exit);
         // The pair is named by its ground-truth file, as for every counting error.
         Assert.Contains("aachen_000000_000019_gtFine_labelIds.png: prediction label 34 at pixel 11", stderr);
+        // The hint is the protocol's (it refuses --ignore and --out-of-range): the prediction file and the labelIds it accepts.
+        Assert.Contains($"of {file}.png is not a Cityscapes labelId: --protocol cityscapes accepts labelIds 0–33 only", stderr);
+        Assert.DoesNotContain("--out-of-range", stderr);
+        Assert.DoesNotContain("--ignore", stderr);
     }
 
     [Fact]

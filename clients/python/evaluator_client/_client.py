@@ -346,6 +346,12 @@ class Run:
     def report_csv(self) -> str:
         return self.client.request("GET", f"/runs/{_q(self.run_id)}/report.csv")[1]
 
+    def cityscapes_json(self) -> dict:
+        """GET /runs/{id}/cityscapes.json: a finished ``"protocol": "cityscapes"`` run's result file
+        as cityscapesScripts writes it (``classScores``, ``classInstScores``, ``categoryScores``, …,
+        ``confMatrix``; NaN read back as float("nan")); 409 while running or for another run."""
+        return self.client.request("GET", f"/runs/{_q(self.run_id)}/cityscapes.json")[1]
+
     def bootstrap(self, resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
         """GET /runs/{id}/bootstrap: the report's ``bootstrap`` object (intervals of the mean IoU
         and of each class's IoU) of a final run made with --per-image. A running run or one without
