@@ -193,9 +193,9 @@ internal static class EvaluateCommand
         if (decodedPairs > 0 && decodeBusy > TimeSpan.Zero)
         {
             // Reading and decoding files, summed over the parallel decoders (so it can exceed the wall time).
-            // A memory-mapped pair costs only its mapping here: its bytes are read by the counting.
+            // A memory-mapped pair costs its mapping here (its pages populated, see MappedLabelFile): its bytes are read by the counting.
             var mapped = mappedPairs == 0 ? ""
-                : mappedPairs == decodedPairs ? " (all memory-mapped: their bytes are read by the counting)"
+                : mappedPairs == decodedPairs ? " (all memory-mapped: pages mapped here, bytes read by the counting)"
                 : $" ({mappedPairs:N0} memory-mapped: their bytes are read by the counting)";
             console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"decode: {decodedPairs:N0} pairs{mapped}, {decodedPixels:N0} labels read in {decodeBusy.TotalSeconds:F2} s of decoder time = {decodedPixels / decodeBusy.TotalSeconds / 1e6:F1} M labels/s per decoder")));

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using Evaluator.Messages;
 
 namespace Evaluator.Node.Inputs;
@@ -42,7 +43,9 @@ internal sealed unsafe class MappedLabelFile : NativeLabelMemory
             byte* p = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             // The view starts on a page boundary at or before offset 0: PointerOffset is its distance.
-            return new MappedLabelFile(file, view, p + view.PointerOffset + offset, length);
+            var start = p + view.PointerOffset;
+            Populate(start, view.PointerOffset + offset + length);
+            return new MappedLabelFile(file, view, start + offset, length);
         }
         catch
         {
@@ -50,6 +53,25 @@ internal sealed unsafe class MappedLabelFile : NativeLabelMemory
             throw;
         }
     }
+
+    /// <summary>
+    /// Maps the view's pages in one system call (Linux 5.14+ <c>MADV_POPULATE_READ</c>) on the
+    /// thread that maps the file: a partition's decode stage, ahead of its shard. Without it the
+    /// shard's thread took every page fault itself while counting (fault-around maps 16 pages a
+    /// fault: 32 faults per 2 MiB file), one pair at a time. Best effort: on an older kernel, or a
+    /// file truncated meanwhile (EFAULT, no signal), the pages fault in while counting as before.
+    /// Hand-written: .NET's MemoryMappedFile has no MAP_POPULATE and no madvise.
+    /// </summary>
+    private static void Populate(byte* pageStart, long bytes)
+    {
+        if (!OperatingSystem.IsLinux() || bytes <= 0) return;
+        _ = Madvise((nint)pageStart, (nuint)bytes, MadvPopulateRead);
+    }
+
+    private const int MadvPopulateRead = 22; // <linux/mman.h>
+
+    [DllImport("libc", EntryPoint = "madvise")]
+    private static extern int Madvise(nint address, nuint length, int advice);
 
     protected override void Release()
     {

@@ -54,6 +54,7 @@ internal sealed unsafe class ConfusionCounter
     private readonly int[] _validRows = [];
     private readonly int[] _ignoredRows = [];
     private readonly int[] _validColumns = [];
+    private readonly int[] _dirtyRows = new int[256]; // the valid raw rows one CountRawBytes call touched
     private byte[]? _gtBlock;
     private byte[]? _predBlock;
 
@@ -167,12 +168,22 @@ internal sealed unsafe class ConfusionCounter
         }
 
         var t = _rawTables!;
+        // Only the valid rows that this call touched are read, summed and cleared: an image holds
+        // a few of the classes (an ADE20K-shaped pair about a dozen of 150), and a vectorised test
+        // of a clean row costs less than reading its valid cells one by one and clearing it.
+        var dirty = _dirtyRows;
+        var dirtyCount = 0;
+        foreach (var r in _validRows)
+        {
+            if (RowTouched(t, r)) dirty[dirtyCount++] = r;
+        }
+        var touched = dirty.AsSpan(0, dirtyCount);
         long counted = 0, ignored = 0;
         foreach (var r in _ignoredRows)
         {
             for (var c = 0; c < 256; c++) ignored += Cell(t, RawLane, r * RowStride + c);
         }
-        foreach (var r in _validRows)
+        foreach (var r in touched)
         {
             foreach (var c in _validColumns) counted += Cell(t, RawLane, r * RowStride + c);
         }
@@ -185,7 +196,7 @@ internal sealed unsafe class ConfusionCounter
         }
 
         var cells = into.CellsForCounting;
-        foreach (var r in _validRows)
+        foreach (var r in touched)
         {
             var row = cells.Slice(_gtLut8[r] * _c, _c);
             foreach (var c in _validColumns)
@@ -199,7 +210,7 @@ internal sealed unsafe class ConfusionCounter
             // Every pixel sits in a valid row (at a valid column) or an ignored row: only those rows are dirty.
             for (var l = 0; l < Lanes; l++)
             {
-                foreach (var r in _validRows) Array.Clear(t, l * RawLane + r * RowStride, RowStride);
+                foreach (var r in touched) Array.Clear(t, l * RawLane + r * RowStride, RowStride);
                 foreach (var r in _ignoredRows) Array.Clear(t, l * RawLane + r * RowStride, RowStride);
             }
         }
@@ -209,6 +220,11 @@ internal sealed unsafe class ConfusionCounter
         }
         return new PixelCounts(counted, ignored, oor);
     }
+
+    /// <summary>Whether raw row <paramref name="r"/> holds a count in either lane.</summary>
+    private static bool RowTouched(uint[] t, int r) =>
+        t.AsSpan(r * RowStride, RowStride).ContainsAnyExcept(0u)
+        || t.AsSpan(RawLane + (r * RowStride), RowStride).ContainsAnyExcept(0u);
 
     public RunSpec Spec { get; }
 
