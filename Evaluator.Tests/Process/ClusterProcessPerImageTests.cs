@@ -33,19 +33,7 @@ public sealed partial class ClusterProcessTests
         var submit = ChildProcess.StartEvaluator(args, env);
         _children.Add(submit);
 
-        var line = WaitForMidRun(submit);
-        var coordinator = WaitFor(() => nodes.FirstOrDefault(n => CoordinatorUp(runId).IsMatch(n.Process.Stdout)),
-            "the node hosting the coordinator");
-        var victim = WaitFor(() => nodes.FirstOrDefault(n => n != coordinator && Unfinished(n, runId).Count > 0),
-            "a worker other than the coordinator's with a partition in progress");
-        victim.Process.Kill();
-        victim.Process.WaitForExit(TimeSpan.FromSeconds(30));
-        var lost = Unfinished(victim, runId);
-        output.WriteLine($"{Elapsed}: killed {victim} at '{line}' with partitions [{string.Join(", ", lost)}] unfinished");
-        Assert.True(lost.Count > 0, $"{victim} had finished its partitions when it was killed\n{Transcripts()}");
-
-        var exit = submit.WaitForExit(RunTimeout);
-        Assert.True(exit == 0, $"submit exit code {exit}\n{Transcripts()}");
+        KillAWorkerMidRunAndFinish(nodes, submit, runId);
         AssertExact(ds, spec, report);
 
         var lines = PerImageLine.ReadAll(images);

@@ -317,6 +317,27 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output) : IDis
         return process;
     }
 
+    /// <summary>
+    /// SIGKILLs a worker that is not the coordinator's while it counts a partition of
+    /// <paramref name="runId"/>, then waits for <paramref name="submit"/> to finish with exit 0.
+    /// </summary>
+    private void KillAWorkerMidRunAndFinish(Node[] nodes, ChildProcess submit, string runId)
+    {
+        var line = WaitForMidRun(submit);
+        var coordinator = WaitFor(() => nodes.FirstOrDefault(n => CoordinatorUp(runId).IsMatch(n.Process.Stdout)),
+            "the node hosting the coordinator");
+        var victim = WaitFor(() => nodes.FirstOrDefault(n => n != coordinator && Unfinished(n, runId).Count > 0),
+            "a worker other than the coordinator's with a partition in progress");
+        victim.Process.Kill();
+        victim.Process.WaitForExit(TimeSpan.FromSeconds(30)); // and its last lines read
+        var lost = Unfinished(victim, runId);
+        output.WriteLine($"{Elapsed}: killed {victim} at '{line}' with partitions [{string.Join(", ", lost)}] unfinished");
+        Assert.True(lost.Count > 0, $"{victim} had finished its partitions when it was killed\n{Transcripts()}");
+
+        var exit = submit.WaitForExit(RunTimeout);
+        Assert.True(exit == 0, $"submit exit code {exit}\n{Transcripts()}");
+    }
+
     /// <summary>Waits for a progress line of the submit process with some but not all pairs done.</summary>
     private string WaitForMidRun(ChildProcess submit)
     {
