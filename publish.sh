@@ -6,7 +6,7 @@
 # The hocon/ and Dashboard/ folders and SQLite's native library stay beside the executable.
 # Not composite (the SDK's default for a self-contained single file): composite ReadyToRun, which
 # would also precompile generic instantiations across assemblies, compiles the whole framework
-# with the app, and ran over 38 minutes on the 2-core VM without finishing.
+# with the app, and ran over 38 minutes (and, in a second try, 50) on the 2-core VM without finishing.
 set -euo pipefail
 cd "$(dirname "$0")"
 out=${1:-publish}
