@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Evaluator.Messages;
 using Evaluator.Node.Runs;
@@ -23,7 +22,7 @@ internal static class BootstrapEndpoints
     {
         app.MapGet("/runs/{id}/bootstrap", async Task<IResult> (string id, HttpRequest req, CancellationToken cancel) =>
         {
-            var (options, bad) = Options(req.Query, maxResamples);
+            var (options, bad) = BootstrapQuery.Parse(req.Query, "resamples", allowNone: false, maxResamples);
             if (options is null) return Problems.Problem(400, "bad query", bad!);
             if (!await catalog.ExistsAsync(id, cancel) || await SnapshotFeed.GetAsync(node, id, cancel) is not { } snapshot)
                 return Problems.UnknownRun(id);
@@ -63,27 +62,8 @@ internal static class BootstrapEndpoints
         })
         .WithName("GetRunBootstrap").WithTags("per-image")
         .WithSummary("Bootstrap confidence intervals of a final per-image run's IoUs (the report's bootstrap object).")
-        .Query("resamples", $"bootstrap resamples (default {CompareEndpoints.DefaultResamples}; at most evaluator.http.max-bootstrap-resamples)")
+        .Query("resamples", $"bootstrap resamples (default {BootstrapQuery.DefaultResamples}; at most evaluator.http.max-bootstrap-resamples)")
         .Query("seed", "the resampling seed (default 0)").Query("confidence", "interval level, strictly between 0 and 1 (default 0.95)")
         .Produces(200, contentType: "application/json").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
-    }
-
-    /// <summary>The options the query asks for, or why they cannot be used.</summary>
-    private static (BootstrapOptions? Options, string? Problem) Options(IQueryCollection q, int maxResamples)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var resamples = CompareEndpoints.DefaultResamples;
-        var seed = BootstrapOptions.DefaultSeed;
-        var confidence = BootstrapOptions.DefaultConfidence;
-        if (q["resamples"].ToString() is { Length: > 0 } r && !int.TryParse(r, NumberStyles.None, inv, out resamples))
-            return (null, $"resamples '{r}' is not a number of resamples");
-        if (resamples < 1 || resamples > maxResamples)
-            return (null, $"resamples={resamples}: it must be between 1 and {maxResamples} (evaluator.http.max-bootstrap-resamples)");
-        if (q["seed"].ToString() is { Length: > 0 } s && !long.TryParse(s, NumberStyles.AllowLeadingSign, inv, out seed))
-            return (null, $"seed '{s}' is not an integer");
-        if (q["confidence"].ToString() is { Length: > 0 } c && !double.TryParse(c, NumberStyles.Float, inv, out confidence))
-            return (null, $"confidence '{c}' is not a number");
-        var options = new BootstrapOptions(resamples, seed, confidence);
-        return options.Problem() is { } problem ? (null, problem.Replace("--", "", StringComparison.Ordinal)) : (options, null);
     }
 }

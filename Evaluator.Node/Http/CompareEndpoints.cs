@@ -9,19 +9,17 @@ namespace Evaluator.Node.Http;
 /// <summary>
 /// <c>GET /compare?a=RUN&amp;b=RUN</c>: two runs compared from their per-image results (the JSON of
 /// <c>compare --report</c>); with <c>Accept: text/html</c>, the dashboard's compare page. Query:
-/// <c>bootstrap</c> (resamples, default 1000, 0 for point values only), <c>seed</c>, <c>confidence</c>,
+/// <c>bootstrap</c> (resamples, default 1000, 0 for point values only, at most
+/// <c>evaluator.http.max-bootstrap-resamples</c>), <c>seed</c>, <c>confidence</c>,
 /// <c>intersect</c>, <c>top</c>. A run without per-image results is a 409 problem, an unknown run
 /// a 404, images in one run only a 422 naming them (unless intersect=true), a bad file a 422.
 /// </summary>
 internal static class CompareEndpoints
 {
-    /// <summary>The resamples when the query gives none (as the compare command).</summary>
-    public const int DefaultResamples = 1000;
-
     /// <summary>How many unmatched images a problem lists per run.</summary>
     public const int ListedImages = 100;
 
-    public static void Map(WebApplication app, RunCatalog catalog, IPerImageRuns perImage)
+    public static void Map(WebApplication app, RunCatalog catalog, IPerImageRuns perImage, int maxResamples)
     {
         app.MapGet("/compare", async Task<IResult> (HttpRequest req, CancellationToken cancel) =>
         {
@@ -31,7 +29,7 @@ internal static class CompareEndpoints
             string? a = query["a"], b = query["b"];
             if (string.IsNullOrEmpty(a) || string.IsNullOrEmpty(b))
                 return Problems.Problem(400, "bad query", "give the two runs: /compare?a=RUN&b=RUN");
-            var (options, problem) = Options(query);
+            var (options, problem) = Options(query, maxResamples);
             if (options is null) return Problems.Problem(400, "bad query", problem!);
 
             var sources = new PerImageSource[2];
@@ -70,7 +68,7 @@ internal static class CompareEndpoints
         .WithName("CompareRuns").WithTags("per-image")
         .WithSummary("Two per-image runs compared (compare --report's JSON), or the compare page for text/html.")
         .Query("a", "the baseline run").Query("b", "the run compared with it")
-        .Query("bootstrap", "paired-bootstrap resamples (default 1000; 0: point values only)")
+        .Query("bootstrap", "paired-bootstrap resamples (default 1000; 0: point values only; at most evaluator.http.max-bootstrap-resamples)")
         .Query("seed", "the resampling seed (default 0)").Query("confidence", "interval level (default 0.95)")
         .Query("intersect", "true: compare the images both runs have").Query("top", "images listed as most worse/better (default 10)")
         .Produces(200, null, "application/json", "text/html").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
@@ -78,30 +76,17 @@ internal static class CompareEndpoints
     }
 
     /// <summary>The comparison the query asks for, or why it cannot be made.</summary>
-    private static (ComparisonRequest? Request, string? Problem) Options(IQueryCollection q)
+    private static (ComparisonRequest? Request, string? Problem) Options(IQueryCollection q, int maxResamples)
     {
         var inv = CultureInfo.InvariantCulture;
-        var resamples = DefaultResamples;
-        var seed = BootstrapOptions.DefaultSeed;
-        var confidence = BootstrapOptions.DefaultConfidence;
         var top = ComparisonRequest.DefaultTop;
         var intersect = false;
-        if (q["bootstrap"].ToString() is { Length: > 0 } r && !int.TryParse(r, NumberStyles.None, inv, out resamples))
-            return (null, $"bootstrap '{r}' is not a number of resamples");
-        if (q["seed"].ToString() is { Length: > 0 } s && !long.TryParse(s, NumberStyles.AllowLeadingSign, inv, out seed))
-            return (null, $"seed '{s}' is not an integer");
-        if (q["confidence"].ToString() is { Length: > 0 } c && !double.TryParse(c, NumberStyles.Float, inv, out confidence))
-            return (null, $"confidence '{c}' is not a number");
+        var (bootstrap, problem) = BootstrapQuery.Parse(q, "bootstrap", allowNone: true, maxResamples);
+        if (problem is not null) return (null, problem);
         if (q["top"].ToString() is { Length: > 0 } t && (!int.TryParse(t, NumberStyles.None, inv, out top) || top > ListedImages))
             return (null, $"top '{t}' is not a number of images up to {ListedImages}");
         if (q["intersect"].ToString() is { Length: > 0 } x && !bool.TryParse(x, out intersect))
             return (null, $"intersect '{x}' is neither true nor false");
-        BootstrapOptions? bootstrap = null;
-        if (resamples > 0)
-        {
-            bootstrap = new BootstrapOptions(resamples, seed, confidence);
-            if (bootstrap.Problem() is { } problem) return (null, problem.Replace("--", "", StringComparison.Ordinal));
-        }
         return (new ComparisonRequest { Bootstrap = bootstrap, Intersect = intersect, Top = top }, null);
     }
 }

@@ -124,7 +124,7 @@ internal sealed class HttpApi : IRunningFrontEnd
         MetricsEndpoint.Map(app, node, api.Metrics);
         app.MapOpenApi().WithName("OpenApi").WithTags("operations").WithSummary("This description (OpenAPI 3).");
         RunLifecycleEndpoints.Map(app, node, catalog);
-        CompareEndpoints.Map(app, catalog, perImage);
+        CompareEndpoints.Map(app, catalog, perImage, settings.MaxBootstrapResamples);
         BootstrapEndpoints.Map(app, node, catalog, perImage, settings.MaxBootstrapResamples);
     }
 }

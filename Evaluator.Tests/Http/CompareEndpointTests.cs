@@ -74,6 +74,10 @@ public sealed class CompareEndpointTests(CompareHttpNode fixture) : IClassFixtur
         r = await _http.GetAsync("/compare?a=p-a&b=p-b&confidence=2");
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains("confidence 2", await r.Content.ReadAsStringAsync());
+        // The resamples are bounded like GET /runs/{id}/bootstrap's (evaluator.http.max-bootstrap-resamples).
+        r = await _http.GetAsync("/compare?a=p-a&b=p-b&bootstrap=20000");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("bootstrap=20000: it must be between 0 and 10000 (evaluator.http.max-bootstrap-resamples)", await r.Content.ReadAsStringAsync());
 
         File.WriteAllText(Path.Combine(fixture.Directory, "broken.jsonl"), "{\"image\": 1}\n");
         r = await _http.GetAsync("/compare?a=p-a&b=broken");
