@@ -20,13 +20,17 @@ internal sealed unsafe class MappedLabelFile : NativeLabelMemory
     private readonly byte* _start;
     private int _released;
 
-    private MappedLabelFile(MemoryMappedFile file, MemoryMappedViewAccessor view, byte* start, long length)
+    private MappedLabelFile(MemoryMappedFile file, MemoryMappedViewAccessor view, byte* start, long length, int populateError)
     {
         _file = file;
         _view = view;
         _start = start;
         ByteLength = length;
+        PopulateError = populateError;
     }
+
+    /// <summary>0 when the kernel populated the mapping's pages; otherwise the errno of <c>madvise</c> (EINVAL: a kernel older than 5.14), or -1 where not tried (not Linux, empty).</summary>
+    public int PopulateError { get; }
 
     public override long ByteLength { get; }
 
@@ -44,8 +48,8 @@ internal sealed unsafe class MappedLabelFile : NativeLabelMemory
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             // The view starts on a page boundary at or before offset 0: PointerOffset is its distance.
             var start = p + view.PointerOffset;
-            Populate(start, view.PointerOffset + offset + length);
-            return new MappedLabelFile(file, view, start + offset, length);
+            var populateError = Populate(start, view.PointerOffset + offset + length);
+            return new MappedLabelFile(file, view, start + offset, length, populateError);
         }
         catch
         {
@@ -62,15 +66,15 @@ internal sealed unsafe class MappedLabelFile : NativeLabelMemory
     /// file truncated meanwhile (EFAULT, no signal), the pages fault in while counting as before.
     /// Hand-written: .NET's MemoryMappedFile has no MAP_POPULATE and no madvise.
     /// </summary>
-    private static void Populate(byte* pageStart, long bytes)
+    private static int Populate(byte* pageStart, long bytes)
     {
-        if (!OperatingSystem.IsLinux() || bytes <= 0) return;
-        _ = Madvise((nint)pageStart, (nuint)bytes, MadvPopulateRead);
+        if (!OperatingSystem.IsLinux() || bytes <= 0) return -1;
+        return Madvise((nint)pageStart, (nuint)bytes, MadvPopulateRead) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     private const int MadvPopulateRead = 22; // <linux/mman.h>
 
-    [DllImport("libc", EntryPoint = "madvise")]
+    [DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static extern int Madvise(nint address, nuint length, int advice);
 
     protected override void Release()
