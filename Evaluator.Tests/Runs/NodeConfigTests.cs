@@ -52,5 +52,8 @@ public sealed class NodeConfigTests
         Assert.Equal(TimeSpan.FromSeconds(2), cluster.GetTimeSpan("akka.cluster.sharding.retry-interval"));
         Assert.True(local.GetTimeSpan("akka.cluster.leader-actions-interval") < TimeSpan.FromMilliseconds(100));
         Assert.False(cluster.HasPath("akka.cluster.leader-actions-interval")); // Akka's 1 s, added when the cluster starts
+        // The first leader tick waited Akka's 1 s initial delay: a leave sooner than that waited for it.
+        Assert.Equal(TimeSpan.Zero, local.GetTimeSpan("akka.cluster.periodic-tasks-initial-delay"));
+        Assert.False(cluster.HasPath("akka.cluster.periodic-tasks-initial-delay"));
     }
 }
