@@ -63,8 +63,9 @@ internal sealed class EvaluatorNode : IAsyncDisposable
         var settings = EvaluatorSettings.From(config);
         CheckPortFree(config);
         var setup = Akka.Actor.BootstrapSetup.Create().WithConfig(config);
-        var system = ActorSystem.Create(NodeConfig.SystemName,
-            logging is null ? Akka.Actor.Setup.ActorSystemSetup.Create(setup) : setup.And(new Logs.LoggingSetup(logging)));
+        var systemSetup = logging is null ? Akka.Actor.Setup.ActorSystemSetup.Create(setup) : setup.And(new Logs.LoggingSetup(logging));
+        if (SqliteBusyTimeout.SetupFor(config) is { } sqlite) systemSetup = systemSetup.And(sqlite);
+        var system = ActorSystem.Create(NodeConfig.SystemName, systemSetup);
         try
         {
             if (systemCreated is not null) await systemCreated(system);

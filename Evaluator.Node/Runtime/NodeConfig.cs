@@ -72,6 +72,7 @@ internal static class NodeConfig
         ("EVALUATOR_RETENTION", "evaluator.retention"),
         ("EVALUATOR_INGEST_IDLE_TIMEOUT", "evaluator.ingest-idle-timeout"),
         ("EVALUATOR_SWEEP_INTERVAL", "evaluator.sweep-interval"),
+        ("EVALUATOR_SQLITE_BUSY_TIMEOUT", "evaluator.sqlite-busy-timeout"),
     ];
 
     /// <summary>Environment variables holding comma-separated HOCON lists.</summary>

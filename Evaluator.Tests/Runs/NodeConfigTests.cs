@@ -48,9 +48,12 @@ public sealed class NodeConfigTests
         // a real cluster keeps Akka's defaults, tuned for nodes that come and go.
         var local = NodeConfig.Load("single-node", environment: _ => null);
         var cluster = NodeConfig.Load("cluster", environment: _ => null);
-        Assert.Equal(TimeSpan.FromMilliseconds(200), local.GetTimeSpan("akka.cluster.sharding.retry-interval"));
+        Assert.Equal(TimeSpan.FromMilliseconds(20), local.GetTimeSpan("akka.cluster.sharding.retry-interval"));
         Assert.Equal(TimeSpan.FromSeconds(2), cluster.GetTimeSpan("akka.cluster.sharding.retry-interval"));
         Assert.True(local.GetTimeSpan("akka.cluster.leader-actions-interval") < TimeSpan.FromMilliseconds(100));
         Assert.False(cluster.HasPath("akka.cluster.leader-actions-interval")); // Akka's 1 s, added when the cluster starts
+        // The first leader tick waited Akka's 1 s initial delay: a leave sooner than that waited for it.
+        Assert.Equal(TimeSpan.Zero, local.GetTimeSpan("akka.cluster.periodic-tasks-initial-delay"));
+        Assert.False(cluster.HasPath("akka.cluster.periodic-tasks-initial-delay"));
     }
 }
