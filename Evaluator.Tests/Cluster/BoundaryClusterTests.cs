@@ -132,16 +132,8 @@ public sealed class BoundaryClusterTests : IAsyncLifetime
         var spec = new RunSpec(Classes, ignoreLabels: [255]);
         var start = Run(ds, "boundary-lost-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
-        var killed = false;
-        var final = await RunLauncher.RunAsync(client, start, (s, _) =>
-        {
-            // Once some but not all batches are in, crash worker B (no graceful leave).
-            if (killed || s.Partitions.Sum(p => p.Watermark) == 0 || s.Final) return;
-            killed = true;
-            b.System.Terminate();
-        }).WaitAsync(TimeSpan.FromSeconds(90));
-
-        Assert.True(killed);
+        // Once some but not all batches are in, crash worker B (no graceful leave).
+        var final = await WorkerCrash.RunCrashingMidRun(client, start, b);
         AssertExact(ds, spec, final);
     }
 }

@@ -134,16 +134,8 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         var spec = new RunSpec(7, ignoreLabels: [255]);
         var start = Run(ds, "lost-worker-" + Guid.NewGuid().ToString("N")[..8], 8, spec);
 
-        var killed = false;
-        var final = await RunLauncher.RunAsync(client, start, (s, _) =>
-        {
-            // Once some but not all batches are in, crash worker B (no graceful leave).
-            if (killed || s.Partitions.Sum(p => p.Watermark) == 0 || s.Final) return;
-            killed = true;
-            b.System.Terminate();
-        }).WaitAsync(TimeSpan.FromSeconds(90));
-
-        Assert.True(killed);
+        // Once some but not all batches are in, crash worker B (no graceful leave).
+        var final = await WorkerCrash.RunCrashingMidRun(client, start, b);
         Assert.Equal(RunStatus.Completed, final.Status);
         var expected = ds.Recount(spec);
         Assert.Equal(expected.Matrix, final.Matrix);
